@@ -1,0 +1,111 @@
+"""Request-scoped dependencies: the database session, the caller, the scope.
+
+The request owns the transaction: a write request gets a session that commits
+after the handler returns successfully and rolls back otherwise; services never
+commit. Read requests get a session that never writes (on SQLite a deferred
+``BEGIN``, so reads do not queue behind writers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from phonedesk.auth import tokens
+from phonedesk.config import Settings
+from phonedesk.db import Database
+from phonedesk.errors import PermissionDenied, Unauthenticated
+from phonedesk.models import Account, Profile
+from phonedesk.models.token import KIND_API
+from phonedesk.scope import Actor, Scope
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    with get_database(request).reading() as session:
+        yield session
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    with get_database(request).transaction() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an account plus an actor, and what they may do."""
+
+    account: Account
+    actor: Actor
+    can_write: bool = True
+    profile: Profile | None = None
+
+
+# Other ways to authenticate (an admin's browser session) register here; each
+# returns a Principal, or None when the request does not carry its credential.
+PrincipalResolver = Callable[[Request, Session], "Principal | None"]
+principal_resolvers: list[PrincipalResolver] = []
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _api_token_principal(request: Request, db: Session) -> Principal | None:
+    secret = bearer_token(request)
+    if secret is None:
+        return None
+    token, account = tokens.authenticate(db, secret, kind=KIND_API)
+    return Principal(
+        account=account,
+        actor=Actor(kind="api_token", id=token.public_id, label=f"API token “{token.name}”"),
+    )
+
+
+def authenticate(request: Request, db: Session) -> Principal:
+    for resolver in [_api_token_principal, *principal_resolvers]:
+        principal = resolver(request, db)
+        if principal is not None:
+            return principal
+    raise Unauthenticated(
+        "Sign in, or send an API token as “Authorization: Bearer <token>”. "
+        "Create one with `phonedesk tokens create`."
+    )
+
+
+def _read_scope(request: Request, db: ReadSession, settings: SettingsDep) -> Scope:
+    principal = authenticate(request, db)
+    return Scope(db=db, account=principal.account, actor=principal.actor, settings=settings)
+
+
+def _write_scope(request: Request, db: WriteSession, settings: SettingsDep) -> Scope:
+    principal = authenticate(request, db)
+    if not principal.can_write:
+        raise PermissionDenied("Read-only administrators cannot make changes.")
+    return Scope(db=db, account=principal.account, actor=principal.actor, settings=settings)
+
+
+ReadScope = Annotated[Scope, Depends(_read_scope)]
+WriteScope = Annotated[Scope, Depends(_write_scope)]

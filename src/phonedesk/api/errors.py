@@ -1,0 +1,173 @@
+"""Mapping errors to responses, once for the whole application.
+
+Every error — a domain error from a service, malformed input, an unknown path,
+a lost uniqueness race — is first reduced to a :class:`Problem` (status, code,
+message, field). Each interface then renders a Problem its own way: the REST API
+as ``{"error": {"code": …, "message": …, "field": …}}``, SCIM in its error
+schema, pages as HTML. Interfaces register a renderer for their path prefix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from phonedesk.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+log = logging.getLogger("phonedesk.errors")
+
+STATUS_BY_KIND: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (PreconditionFailed, 412),
+    (PermissionDenied, 403),
+    (Unauthenticated, 401),
+    (ValidationFailed, 422),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+@dataclass
+class Problem:
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+    detail: dict[str, Any] = dataclass_field(default_factory=dict)
+    headers: dict[str, str] | None = None
+    # The original domain error, for renderers that need its type (SCIM scimType).
+    error: DomainError | None = None
+
+
+Renderer = Callable[[Request, Problem], Response]
+_renderers: list[tuple[str, Renderer]] = []
+
+
+def register_renderer(prefix: str, renderer: Renderer) -> None:
+    """Render problems of requests under ``prefix`` with ``renderer`` (longest prefix wins)."""
+    _renderers.append((prefix, renderer))
+    _renderers.sort(key=lambda item: len(item[0]), reverse=True)
+
+
+def status_for(exc: DomainError) -> int:
+    for kind, status in STATUS_BY_KIND:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def error_body(problem: Problem) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": problem.code, "message": problem.message}
+    if problem.field is not None:
+        error["field"] = problem.field
+    if problem.detail:
+        error["detail"] = problem.detail
+    return {"error": error}
+
+
+def render_json(request: Request, problem: Problem) -> Response:
+    return JSONResponse(error_body(problem), status_code=problem.status, headers=problem.headers)
+
+
+def render(request: Request, problem: Problem) -> Response:
+    path = request.url.path
+    for prefix, renderer in _renderers:
+        if path.startswith(prefix):
+            return renderer(request, problem)
+    return render_json(request, problem)
+
+
+def problem_from_domain(exc: DomainError) -> Problem:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    return Problem(status_for(exc), exc.code, exc.message, exc.field, dict(exc.detail),
+                   headers, exc)
+
+
+def _field_of(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def problem_from_validation(exc: RequestValidationError) -> Problem:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "Malformed request."}
+    fld = _field_of(tuple(first.get("loc", ())))
+    message = str(first.get("msg", "Malformed request."))
+    if fld:
+        message = f"{fld}: {message}"
+    details = [
+        {"field": _field_of(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
+        for e in errors
+    ]
+    return Problem(422, "malformed_request", message, fld, {"errors": details})
+
+
+def install(app: FastAPI) -> None:
+    """Register the application-wide exception handlers."""
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        return render(request, problem_from_domain(exc))
+
+    async def malformed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return render(request, problem_from_validation(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        message = str(exc.detail) if exc.detail else "Error."
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is nothing at this address."
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return render(request, Problem(exc.status_code, code, message,
+                                       headers=getattr(exc, "headers", None)))
+
+    async def integrity(request: Request, exc: Exception) -> Response:
+        log.info("integrity error mapped to 409: %s", exc.__class__.__name__)
+        return render(request, Problem(409, "conflict", "The change clashes with another one "
+                                       "made at the same time. Reload and try again."))
+
+    async def busy(request: Request, exc: Exception) -> Response:
+        log.warning("database error mapped to 503: %s", exc)
+        return render(request, Problem(503, "busy", "The service is busy; try again in a "
+                                       "moment.", headers={"Retry-After": "1"}))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return render(request, Problem(500, "internal_error", "Something went wrong on our "
+                                       "side. The error has been logged."))
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, malformed)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(IntegrityError, integrity)
+    app.add_exception_handler(OperationalError, busy)
+    app.add_exception_handler(Exception, unexpected)

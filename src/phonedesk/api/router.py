@@ -1,0 +1,16 @@
+"""The ``/api/v1`` router: every REST resource, mounted once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from phonedesk.audit.api import router as audit_router
+from phonedesk.directory.api import router as directory_router
+from phonedesk.extensions.api import router as extensions_router
+from phonedesk.profiles.api import router as profiles_router
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(profiles_router)
+api_router.include_router(extensions_router)
+api_router.include_router(directory_router)
+api_router.include_router(audit_router)

@@ -1,0 +1,67 @@
+"""The application factory: one FastAPI app serving the API, SCIM and pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from phonedesk import __version__
+from phonedesk.api import errors
+from phonedesk.api.router import api_router
+from phonedesk.config import Settings, get_settings
+from phonedesk.db import Database
+
+log = logging.getLogger("phonedesk")
+
+# Background services started with the app (e.g. the in-process outbox worker).
+# Each takes the app and returns an async context manager that runs while it serves.
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+lifespan_hooks: list[LifespanHook] = []
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with AsyncExitStack() as stack:
+        for hook in lifespan_hooks:
+            await stack.enter_async_context(hook(app))
+        yield
+    if app.state.owns_database:
+        app.state.database.dispose()
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. Tests pass their own settings and database."""
+    settings = settings or get_settings()
+    owns = database is None
+    database = database or Database.from_url(
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    app = FastAPI(
+        title="PhoneDesk",
+        version=__version__,
+        description="Account manager for hosted phone systems: user profiles, extensions, "
+        "CSV onboarding, offboarding and SCIM provisioning.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.owns_database = owns
+    errors.install(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/api/v1/docs")
+
+    return app

@@ -1,0 +1,103 @@
+"""Writing and reading the audit log (R-AU1).
+
+Every service that changes something calls :func:`record` in the same
+transaction, so the log can never miss a committed change nor show one that was
+rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from phonedesk.models import AuditEvent
+from phonedesk.scope import Actor, Scope
+
+
+def record(
+    scope: Scope,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    target_label: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> AuditEvent:
+    """Add one audit event to the current unit of work."""
+    who = actor or scope.actor
+    event = AuditEvent(
+        account_id=scope.account_id,
+        actor_type=who.kind,
+        actor_id=who.id,
+        actor_label=who.label,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        before=before,
+        after=after,
+        detail=detail,
+    )
+    scope.db.add(event)
+    return event
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None  # exact, or a prefix ending in "." such as "profile."
+    target_type: str | None = None
+    target_id: str | None = None
+    actor_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(scope: Scope, flt: AuditFilter) -> Select[tuple[AuditEvent]]:
+    stmt = select(AuditEvent).where(AuditEvent.account_id == scope.account_id)
+    if flt.action:
+        if flt.action.endswith("."):
+            stmt = stmt.where(AuditEvent.action.startswith(flt.action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditEvent.action == flt.action)
+    if flt.target_type:
+        stmt = stmt.where(AuditEvent.target_type == flt.target_type)
+    if flt.target_id:
+        stmt = stmt.where(AuditEvent.target_id == flt.target_id)
+    if flt.actor_id:
+        stmt = stmt.where(AuditEvent.actor_id == flt.actor_id)
+    if flt.since:
+        stmt = stmt.where(AuditEvent.at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditEvent.at < flt.until)
+    return stmt
+
+
+def list_events(
+    scope: Scope, flt: AuditFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """A page of events, newest first, and the total matching."""
+    stmt = _filtered(scope, flt)
+    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = scope.db.scalars(
+        stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def iter_events(scope: Scope, flt: AuditFilter, *, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Every matching event, newest first, in batches (for CSV export)."""
+    stmt = _filtered(scope, flt).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    yield from scope.db.scalars(stmt.execution_options(yield_per=batch))

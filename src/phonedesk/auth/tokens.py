@@ -1,0 +1,84 @@
+"""Per-account bearer tokens for the REST API and SCIM, stored hashed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phonedesk.audit import service as audit
+from phonedesk.auth.secrets import digest, new_secret
+from phonedesk.errors import NotFound, Unauthenticated, ValidationFailed
+from phonedesk.models import Account, ApiToken
+from phonedesk.models.base import new_public_id, utcnow
+from phonedesk.models.token import KIND_API, KIND_SCIM
+from phonedesk.scope import Scope
+
+_PREFIXES = {KIND_API: "pd_", KIND_SCIM: "pdscim_"}
+
+
+def create_token(scope: Scope, *, kind: str = KIND_API, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is never shown again."""
+    if kind not in _PREFIXES:
+        raise ValidationFailed(f"Unknown token kind “{kind}”.", field="kind")
+    secret = new_secret(_PREFIXES[kind])
+    token = ApiToken(
+        public_id=new_public_id("t"),
+        account_id=scope.account_id,
+        kind=kind,
+        name=(name.strip() or f"{kind.upper()} token")[:100],
+        token_hash=digest(secret),
+        prefix=secret[: len(_PREFIXES[kind]) + 4],
+    )
+    scope.db.add(token)
+    scope.db.flush()
+    audit.record(
+        scope,
+        "token.created",
+        target_type="token",
+        target_id=token.public_id,
+        target_label=token.name,
+        after={"kind": kind, "name": token.name, "prefix": token.prefix},
+    )
+    return token, secret
+
+
+def list_tokens(scope: Scope) -> list[ApiToken]:
+    return list(
+        scope.db.scalars(
+            select(ApiToken)
+            .where(ApiToken.account_id == scope.account_id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(scope: Scope, public_id: str) -> ApiToken:
+    token = scope.db.scalar(
+        select(ApiToken).where(
+            ApiToken.account_id == scope.account_id, ApiToken.public_id == public_id
+        )
+    )
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(
+            scope,
+            "token.revoked",
+            target_type="token",
+            target_id=token.public_id,
+            target_label=token.name,
+        )
+    return token
+
+
+def authenticate(db: Session, secret: str, *, kind: str) -> tuple[ApiToken, Account]:
+    """The live token and its account for a presented secret, or :class:`Unauthenticated`."""
+    row = db.execute(
+        select(ApiToken, Account)
+        .join(Account, Account.id == ApiToken.account_id)
+        .where(ApiToken.token_hash == digest(secret), ApiToken.kind == kind)
+    ).first()
+    if row is None or row[0].revoked_at is not None:
+        raise Unauthenticated("The token is missing, unknown or revoked.")
+    return row[0], row[1]

@@ -1,0 +1,105 @@
+"""``phonedesk extensions``: create, edit, assign and remove from a shell."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from phonedesk.cli.context import unit_of_work
+from phonedesk.cli.output import emit
+from phonedesk.extensions import service
+from phonedesk.extensions.schemas import ExtensionOut
+from phonedesk.models import Extension, Profile
+from phonedesk.profiles import service as profiles
+from phonedesk.scope import Scope
+
+app = typer.Typer(help="Phone extensions.", no_args_is_help=True)
+
+AccountOpt = Annotated[str | None, typer.Option("--account", help="Account name (optional "
+                                                "when there is only one)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
+COLUMNS = ["number", "profile_id", "caller_id_first_name", "caller_id_last_name",
+           "voicemail_email", "fax_email", "virtual_office_enabled"]
+
+
+def _out(scope: Scope, extension: Extension) -> ExtensionOut:
+    assigned = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
+    return ExtensionOut.build(extension, assigned, assigned or profiles.primary_admin(scope))
+
+
+@app.command("list")
+def list_extensions(account: AccountOpt = None, q: str | None = None, limit: int = 50,
+                    offset: int = 0, as_json: JsonOpt = False) -> None:
+    """List extensions."""
+    with unit_of_work(account) as scope:
+        rows, _ = service.list_extensions(scope, service.ExtensionQuery(q=q, limit=limit,
+                                                                       offset=offset))
+        pa = profiles.primary_admin(scope)
+        items = [ExtensionOut.build(e, p, p or pa) for e, p in rows]
+    emit(items, as_json=as_json, columns=COLUMNS)
+
+
+@app.command("create")
+def create(
+    number: str,
+    no_virtual_office: Annotated[bool, typer.Option("--no-virtual-office",
+                                                    help="Disable Virtual Office")] = False,
+    profile: Annotated[str | None, typer.Option(help="Internal ID to assign")] = None,
+    account: AccountOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Create an extension (held by the primary administrator until assigned)."""
+    with unit_of_work(account) as scope:
+        ext = service.create_extension(scope, number=number,
+                                       virtual_office_enabled=not no_virtual_office,
+                                       profile_id=profile)
+        result = _out(scope, ext)
+    emit(result, as_json=as_json, columns=COLUMNS)
+
+
+@app.command("show")
+def show(number: str, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one extension."""
+    with unit_of_work(account) as scope:
+        result = _out(scope, service.get_extension(scope, number))
+    emit(result, as_json=as_json, columns=COLUMNS)
+
+
+@app.command("update")
+def update(
+    number: str,
+    caller_id_first_name: Annotated[str | None, typer.Option()] = None,
+    caller_id_last_name: Annotated[str | None, typer.Option()] = None,
+    voicemail_email: Annotated[str | None, typer.Option()] = None,
+    fax_email: Annotated[str | None, typer.Option()] = None,
+    virtual_office: Annotated[bool | None, typer.Option("--virtual-office/--no-virtual-office")]
+    = None,
+    account: AccountOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Edit this extension only ("" makes a field follow the profile again)."""
+    given: dict[str, Any] = {
+        "caller_id_first_name": caller_id_first_name, "caller_id_last_name": caller_id_last_name,
+        "voicemail_email": voicemail_email, "fax_email": fax_email,
+        "virtual_office_enabled": virtual_office,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    with unit_of_work(account) as scope:
+        result = _out(scope, service.update_extension(scope, number, changes))
+    emit(result, as_json=as_json, columns=COLUMNS)
+
+
+@app.command("assign")
+def assign(number: str, profile_id: str, account: AccountOpt = None,
+           as_json: JsonOpt = False) -> None:
+    """Assign a profile to the extension (queues the assignment email)."""
+    with unit_of_work(account) as scope:
+        result = _out(scope, service.assign_profile(scope, number, profile_id))
+    emit(result, as_json=as_json, columns=COLUMNS)
+
+
+@app.command("remove")
+def remove(number: str, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
+    """Remove the profile: the primary administrator holds the extension."""
+    with unit_of_work(account) as scope:
+        result = _out(scope, service.remove_profile(scope, number))
+    emit(result, as_json=as_json, columns=COLUMNS)

@@ -1,0 +1,64 @@
+"""Settings read from ``PHONEDESK_*`` environment variables.
+
+The secret key has a development default so that ``make run`` works on a fresh
+clone, but any other environment refuses to start with it: a forgotten setting
+must fail loudly rather than sign sessions with a key published in the source.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Every tunable of a PhoneDesk installation."""
+
+    model_config = SettingsConfigDict(env_prefix="PHONEDESK_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./phonedesk.db"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+    sqlite_busy_timeout_ms: int = 15_000
+
+    # Email delivery (R-V1, R-M1).
+    smtp_url: str | None = None
+    mail_from: str = "PhoneDesk <no-reply@phonedesk.invalid>"
+    mail_dir: Path = Path("./var/mail")
+    outbox_worker_in_process: bool = True
+
+    # Password setup links (R-V1, R-V3).
+    setup_link_ttl_hours: int = 72
+
+    # Bulk CSV (R-C5).
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_max_rows: int = 250_000
+    import_ttl_hours: int = 24
+
+    # Stored voicemail and fax files (R-M1).
+    message_dir: Path = Path("./var/messages")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key == DEVELOPMENT_SECRET_KEY:
+            raise ValueError(
+                "PHONEDESK_SECRET_KEY must be set to a private random value outside development"
+            )
+        return self
+
+    @property
+    def base_url_is_https(self) -> bool:
+        return self.base_url.lower().startswith("https://")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,114 @@
+"""Engine and session factories.
+
+SQLite is made safe for a multi-threaded web server here, once, for every
+connection: WAL so readers never block the writer, a ``busy_timeout`` so a second
+writer waits instead of failing with "database is locked", foreign keys on, and
+write transactions opened with ``BEGIN IMMEDIATE`` so that two writers cannot both
+read and then deadlock on lock upgrade. Read-only work uses a plain deferred
+``BEGIN`` so it never queues behind a writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+_BEGIN_OPTION = "phonedesk_sqlite_begin"
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() == "sqlite"
+
+
+def create_db_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) -> Engine:
+    """Create an engine configured for PhoneDesk's concurrency rules."""
+    url = normalize_url(url)
+    if not is_sqlite(url):
+        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """The engine plus the two kinds of session PhoneDesk opens."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = is_sqlite(engine)
+        write_bind = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.sqlite else engine
+        self._read = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
+
+    @classmethod
+    def from_url(cls, url: str, *, busy_timeout_ms: int = 15_000) -> Database:
+        return cls(create_db_engine(url, busy_timeout_ms=busy_timeout_ms))
+
+    def read_session(self) -> Session:
+        return self._read()
+
+    def write_session(self) -> Session:
+        return self._write()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write unit of work: commit on success, roll back on any error.
+
+        Interfaces (a request, a CLI command, a worker step) own the transaction;
+        services only flush.
+        """
+        session = self.write_session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        session = self.read_session()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

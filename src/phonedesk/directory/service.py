@@ -1,0 +1,74 @@
+"""The contact directory (R-DIR1): active profiles that have extensions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, or_, select
+
+from phonedesk.models import Extension, Profile
+from phonedesk.models.profile import ACTIVE
+from phonedesk.profiles import rules
+from phonedesk.profiles.service import extension_numbers
+from phonedesk.scope import Scope
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    profile_id: str
+    first_name: str
+    last_name: str
+    username: str
+    email: str
+    extensions: list[str]
+
+
+def search(
+    scope: Scope, q: str | None = None, *, limit: int = 50, offset: int = 0
+) -> tuple[list[DirectoryEntry], int]:
+    """Entries ordered by name; ``q`` matches name, username or extension number."""
+    has_extension = exists().where(
+        Extension.profile_id == Profile.id, Extension.account_id == scope.account_id
+    )
+    stmt = select(Profile).where(
+        Profile.account_id == scope.account_id,
+        Profile.status == ACTIVE,
+        Profile.archived_at.is_(None),
+        has_extension,
+    )
+    if q and q.strip():
+        text = q.strip()
+        pattern = f"%{text.lower()}%"
+        number_match = exists().where(
+            Extension.profile_id == Profile.id, Extension.number.like(f"{text}%")
+        )
+        full_name = func.lower(Profile.first_name + " " + Profile.last_name)
+        stmt = stmt.where(
+            or_(
+                full_name.like(pattern),
+                func.lower(Profile.last_name).like(pattern),
+                Profile.username_key.like(f"%{rules.username_key(text)}%"),
+                number_match,
+            )
+        )
+    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(
+        scope.db.scalars(
+            stmt.order_by(Profile.last_name, Profile.first_name, Profile.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    numbers = extension_numbers(scope, [p.id for p in rows])
+    entries = [
+        DirectoryEntry(
+            profile_id=p.public_id,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            username=p.username,
+            email=p.email,
+            extensions=numbers[p.id],
+        )
+        for p in rows
+    ]
+    return entries, total

@@ -1,0 +1,67 @@
+"""The domain error tree.
+
+Services raise these and know nothing of HTTP; each interface (REST, SCIM,
+pages, CLI) maps the *kind* of error once. ``code`` is a stable machine word for
+scripts; ``message`` is written for a non-technical administrator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause."""
+
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+        self.detail = detail or {}
+
+
+class ValidationFailed(DomainError):
+    """The input breaks a rule about a single value (422)."""
+
+    code = "validation_failed"
+
+
+class NotFound(DomainError):
+    """The object does not exist *in this account* (404, never a leak)."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (409)."""
+
+    code = "conflict"
+
+
+class PreconditionFailed(DomainError):
+    """The client's copy is stale (412)."""
+
+    code = "stale"
+
+
+class PermissionDenied(DomainError):
+    """The caller may not do this (403)."""
+
+    code = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials (401)."""
+
+    code = "unauthenticated"

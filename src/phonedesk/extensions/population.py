@@ -1,0 +1,100 @@
+"""How an extension's caller ID and notification addresses follow its holder.
+
+One rule (R-E3, R-E4, R-D1, R-D2) in one place: an extension's four populated
+fields come from its *holder* — the assigned profile, or the primary
+administrator when none is assigned — except where the field was edited on the
+extension itself. Assignment and reassignment repopulate and clear those edits;
+a later change to the holder flows only to fields that were not edited.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy.orm import Session
+
+from phonedesk.models import Account, Extension, Profile
+from phonedesk.models.base import utcnow
+
+# extension field -> profile attribute it is filled from
+SOURCES = {
+    "caller_id_first_name": "first_name",
+    "caller_id_last_name": "last_name",
+    "voicemail_email": "email",
+    "fax_email": "email",
+}
+
+
+def populate(extension: Extension, holder: Profile | None) -> None:
+    """Fill every populated field from ``holder`` and clear per-extension edits."""
+    for field, source in SOURCES.items():
+        setattr(extension, field, getattr(holder, source) if holder is not None else "")
+        setattr(extension, f"{field}_edited", False)
+    extension.version = (extension.version or 0) + 1
+    extension.updated_at = utcnow()
+
+
+def _held_by(account: Account, profile: Profile) -> ColumnElement[bool]:
+    """Extensions whose holder is ``profile``: assigned to it, or held as the PA."""
+    if account.primary_admin_id == profile.id:
+        return or_(Extension.profile_id == profile.id, Extension.profile_id.is_(None))
+    return Extension.profile_id == profile.id
+
+
+def flow_profile_changes(db: Session, account: Account, profile: Profile, fields: set[str]) -> None:
+    """Copy changed profile fields to every unedited extension field it holds (R-E4).
+
+    Set-based: one UPDATE per affected extension field, whatever the number of
+    extensions.
+    """
+    for ext_field, source in SOURCES.items():
+        if source not in fields:
+            continue
+        db.execute(
+            update(Extension)
+            .where(
+                Extension.account_id == account.id,
+                _held_by(account, profile),
+                getattr(Extension, f"{ext_field}_edited").is_(False),
+            )
+            .values({ext_field: getattr(profile, source), "updated_at": utcnow()})
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def release_to_primary_admin(
+    db: Session, account: Account, primary_admin: Profile, profile_id: int | None = None,
+    extension_id: int | None = None,
+) -> None:
+    """Hand extensions back to the PA (R-D1, R-D2), set-based.
+
+    Either every extension of ``profile_id`` or the single ``extension_id``.
+    """
+    stmt = update(Extension).where(Extension.account_id == account.id)
+    if extension_id is not None:
+        stmt = stmt.where(Extension.id == extension_id)
+    else:
+        stmt = stmt.where(Extension.profile_id == profile_id)
+    values: dict[str, object] = {
+        "profile_id": None,
+        "version": Extension.version + 1,
+        "updated_at": utcnow(),
+    }
+    for field, source in SOURCES.items():
+        values[field] = getattr(primary_admin, source)
+        values[f"{field}_edited"] = False
+    db.execute(stmt.values(values).execution_options(synchronize_session="fetch"))
+
+
+def repopulate_held(db: Session, account: Account, primary_admin: Profile) -> None:
+    """After a PA transfer, unedited fields of held extensions follow the new PA."""
+    for ext_field, source in SOURCES.items():
+        db.execute(
+            update(Extension)
+            .where(
+                Extension.account_id == account.id,
+                Extension.profile_id.is_(None),
+                getattr(Extension, f"{ext_field}_edited").is_(False),
+            )
+            .values({ext_field: getattr(primary_admin, source), "updated_at": utcnow()})
+            .execution_options(synchronize_session="fetch")
+        )

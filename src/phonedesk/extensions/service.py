@@ -1,0 +1,311 @@
+"""Extensions and the profile↔extension association (R-E1–R-E5, R-D2, R-V1).
+
+Assignment is a first-class operation with its own rules and its own email,
+not a side effect of editing a field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+
+from phonedesk.audit import service as audit
+from phonedesk.auth import setup_links
+from phonedesk.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from phonedesk.extensions import population
+from phonedesk.models import Extension, Profile
+from phonedesk.models.base import utcnow
+from phonedesk.models.extension import POPULATED_FIELDS
+from phonedesk.models.profile import ACTIVE
+from phonedesk.outbox import service as outbox
+from phonedesk.profiles import rules
+from phonedesk.profiles import service as profiles
+from phonedesk.scope import Scope
+
+_NUMBER = re.compile(r"[0-9]{2,10}")
+
+
+def clean_number(value: str | None) -> str:
+    text = (value or "").strip()
+    if not _NUMBER.fullmatch(text):
+        raise ValidationFailed(
+            "An extension number is 2 to 10 digits.", code="invalid_number", field="number"
+        )
+    return text
+
+
+def snapshot(scope: Scope, extension: Extension) -> dict[str, Any]:
+    holder = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
+    data: dict[str, Any] = {
+        "profile": holder.public_id if holder else None,
+        "virtual_office_enabled": extension.virtual_office_enabled,
+    }
+    for field in POPULATED_FIELDS:
+        data[field] = getattr(extension, field)
+        data[f"{field}_edited"] = getattr(extension, f"{field}_edited")
+    return data
+
+
+def _audit(scope: Scope, action: str, extension: Extension, before: dict[str, Any] | None,
+           detail: dict[str, Any] | None = None) -> None:
+    after = snapshot(scope, extension)
+    if before is not None:
+        before, after = audit.diff(before, after)
+    audit.record(
+        scope,
+        action,
+        target_type="extension",
+        target_id=extension.number,
+        target_label=f"Extension {extension.number}",
+        before=before,
+        after=after,
+        detail=detail,
+    )
+
+
+def get_extension(scope: Scope, number: str) -> Extension:
+    extension = scope.db.scalar(
+        select(Extension).where(
+            Extension.account_id == scope.account_id, Extension.number == number
+        )
+    )
+    if extension is None:
+        raise NotFound(f"No extension {number} in this account.", code="extension_not_found")
+    return extension
+
+
+def holder_of(scope: Scope, extension: Extension) -> Profile:
+    """The assigned profile, or the PA for a held extension (R-E1)."""
+    if extension.profile_id is not None:
+        profile = scope.db.get(Profile, extension.profile_id)
+        if profile is not None:
+            return profile
+    return profiles.primary_admin(scope)
+
+
+@dataclass(frozen=True)
+class ExtensionQuery:
+    q: str | None = None
+    profile_id: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    text = q.strip()
+    pattern = f"%{text.lower()}%"
+    return or_(
+        Extension.number.like(f"{text}%"),
+        func.lower(Profile.first_name).like(pattern),
+        func.lower(Profile.last_name).like(pattern),
+        func.lower(Extension.caller_id_first_name).like(pattern),
+        func.lower(Extension.caller_id_last_name).like(pattern),
+        Profile.username_key.like(f"%{rules.username_key(text)}%"),
+    )
+
+
+def list_extensions(
+    scope: Scope, query: ExtensionQuery
+) -> tuple[list[tuple[Extension, Profile | None]], int]:
+    """A page of extensions with their assigned profiles, ordered by number."""
+    stmt = (
+        select(Extension, Profile)
+        .outerjoin(Profile, Profile.id == Extension.profile_id)
+        .where(Extension.account_id == scope.account_id)
+    )
+    if query.q and query.q.strip():
+        stmt = stmt.where(_search(query.q))
+    if query.profile_id:
+        stmt = stmt.where(Profile.public_id == query.profile_id)
+    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = scope.db.execute(
+        stmt.order_by(func.length(Extension.number), Extension.number)
+        .limit(query.limit)
+        .offset(query.offset)
+    ).all()
+    return [(row[0], row[1]) for row in rows], total
+
+
+def create_extension(
+    scope: Scope,
+    *,
+    number: str,
+    virtual_office_enabled: bool = True,
+    profile_id: str | None = None,
+) -> Extension:
+    """A new extension, held by the PA until a profile is assigned (R-E1)."""
+    number = clean_number(number)
+    exists = scope.db.scalar(
+        select(Extension.id).where(
+            Extension.account_id == scope.account_id, Extension.number == number
+        )
+    )
+    if exists is not None:
+        raise Conflict(
+            f"Extension {number} already exists.", code="extension_exists", field="number"
+        )
+    extension = Extension(
+        account_id=scope.account_id,
+        number=number,
+        virtual_office_enabled=virtual_office_enabled,
+        version=0,
+    )
+    population.populate(extension, profiles.primary_admin(scope))
+    scope.db.add(extension)
+    scope.db.flush()
+    _audit(scope, "extension.created", extension, None)
+    if profile_id:
+        assign_profile(scope, number, profile_id)
+    return extension
+
+
+def update_extension(
+    scope: Scope,
+    number: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Extension:
+    """Edit this extension only (R-E4).
+
+    A value for a populated field sets it here and stops it following the
+    profile; ``None`` (or an empty string) makes it follow the holder again.
+    """
+    extension = get_extension(scope, number)
+    if expected_version is not None and expected_version != extension.version:
+        raise PreconditionFailed(
+            "This extension was changed by someone else since you loaded it. Reload and try "
+            "again.",
+            code="stale_version",
+        )
+    unknown = set(changes) - set(POPULATED_FIELDS) - {"virtual_office_enabled"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationFailed(f"Unknown field “{field}”.", field=field)
+    before = snapshot(scope, extension)
+    holder = holder_of(scope, extension)
+    for field in POPULATED_FIELDS:
+        if field not in changes:
+            continue
+        value = changes[field]
+        source = population.SOURCES[field]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            setattr(extension, field, getattr(holder, source))
+            setattr(extension, f"{field}_edited", False)
+            continue
+        if field.endswith("_email"):
+            label = "Voicemail-to-email address" if field == "voicemail_email" else (
+                "Fax notification address")
+            try:
+                cleaned = rules.clean_email(value, field)
+            except ValidationFailed as exc:
+                raise ValidationFailed(
+                    exc.message.replace("Email address", label), code=exc.code, field=field
+                ) from None
+        else:
+            cleaned = _clean_caller_id(value, field)
+        setattr(extension, field, cleaned)
+        setattr(extension, f"{field}_edited", cleaned != getattr(holder, source))
+    if "virtual_office_enabled" in changes:
+        enabled = changes["virtual_office_enabled"]
+        if not isinstance(enabled, bool):
+            raise ValidationFailed(
+                "Enable Virtual Office must be true or false.", field="virtual_office_enabled"
+            )
+        extension.virtual_office_enabled = enabled
+    after = snapshot(scope, extension)
+    if after == before:
+        return extension
+    extension.version += 1
+    extension.updated_at = utcnow()
+    scope.db.flush()
+    if before["virtual_office_enabled"] and not extension.virtual_office_enabled:
+        # R-V2: unchecking Enable Virtual Office takes portal access away at once.
+        if extension.profile_id is not None:
+            profiles.revoke_access(scope, holder)
+    _audit(scope, "extension.updated", extension, before)
+    return extension
+
+
+def _clean_caller_id(value: Any, field: str) -> str:
+    label = "Caller ID first name" if field.endswith("first_name") else "Caller ID last name"
+    try:
+        return rules.clean_name(str(value), "first_name" if "first" in field else "last_name")
+    except ValidationFailed as exc:
+        message = exc.message.replace("First Name", label).replace("Last Name", label)
+        raise ValidationFailed(message, code=exc.code, field=field) from None
+
+
+def assign_profile(scope: Scope, number: str, profile_public_id: str) -> Extension:
+    """Assign a profile (R-E2, R-E3) and email it about the extension (R-V1)."""
+    extension = get_extension(scope, number)
+    profile = profiles.get_profile(scope, profile_public_id)
+    if profile.status != ACTIVE:
+        raise Conflict(
+            f"{profile.display_name} is disabled; only active profiles can be assigned. "
+            "Enable the profile first.",
+            code="profile_disabled",
+            field="profile_id",
+        )
+    if extension.profile_id == profile.id:
+        return extension
+    before = snapshot(scope, extension)
+    extension.profile_id = profile.id
+    population.populate(extension, profile)
+    scope.db.flush()
+    variant = _send_assignment_email(scope, extension, profile)
+    _audit(scope, "extension.assigned", extension, before, detail={"email": variant})
+    return extension
+
+
+def _send_assignment_email(scope: Scope, extension: Extension, profile: Profile) -> str:
+    """Queue the one R-V1 email that fits; return which variant was chosen."""
+    context: dict[str, Any] = {
+        "first_name": profile.first_name,
+        "username": profile.username,
+        "extension_number": extension.number,
+    }
+    if not extension.virtual_office_enabled:
+        template = "assigned_no_portal"
+    elif profile.password_hash is None:
+        template = "assigned_setup"
+        context["setup_url"] = setup_links.issue_link(scope, profile)
+        context["link_ttl_hours"] = scope.settings.setup_link_ttl_hours
+    else:
+        template = "assigned_existing_password"
+        context["sign_in_url"] = scope.settings.base_url.rstrip("/") + "/portal/sign-in"
+    outbox.enqueue(scope, kind=template, to=profile.email, template=template, context=context)
+    return template
+
+
+def remove_profile(scope: Scope, number: str) -> Extension:
+    """Take the profile off one extension; the PA holds it (R-D2)."""
+    extension = get_extension(scope, number)
+    if extension.profile_id is None:
+        return extension
+    before = snapshot(scope, extension)
+    former = scope.db.get(Profile, extension.profile_id)
+    population.release_to_primary_admin(
+        scope.db, scope.account, profiles.primary_admin(scope), extension_id=extension.id
+    )
+    scope.db.flush()
+    scope.db.refresh(extension)
+    if former is not None and extension.virtual_office_enabled:
+        _revoke_if_no_portal_left(scope, former)
+    _audit(scope, "extension.unassigned", extension, before)
+    return extension
+
+
+def _revoke_if_no_portal_left(scope: Scope, profile: Profile) -> None:
+    """R-V2: a profile whose last Virtual-Office extension went loses portal access."""
+    remaining = scope.db.scalar(
+        select(func.count()).where(
+            Extension.profile_id == profile.id, Extension.virtual_office_enabled.is_(True)
+        )
+    )
+    if not remaining and profiles.role_of(scope.account, profile) is None:
+        profiles.revoke_access(scope, profile)

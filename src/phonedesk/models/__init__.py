@@ -1,0 +1,21 @@
+"""ORM models, one module per aggregate. Importing this package registers them all."""
+
+from phonedesk.models.account import Account
+from phonedesk.models.audit import AuditEvent
+from phonedesk.models.base import Base
+from phonedesk.models.extension import Extension
+from phonedesk.models.outbox import OutboxMessage
+from phonedesk.models.profile import Profile
+from phonedesk.models.setup_link import SetupLink
+from phonedesk.models.token import ApiToken
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Extension",
+    "OutboxMessage",
+    "Profile",
+    "SetupLink",
+]

@@ -1,0 +1,57 @@
+"""A user profile: a person or a place that can hold extensions (R-P1–R-P5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from phonedesk.models.base import Base, UTCDateTime, utcnow
+
+ACTIVE = "active"
+DISABLED = "disabled"
+
+ROLE_ADMIN = "administrator"
+ROLE_READ_ONLY = "read_only_administrator"
+ROLE_PRIMARY = "primary_administrator"  # derived from Account.primary_admin_id, never stored
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+    __table_args__ = (
+        Index("ix_profiles_account_last_first", "account_id", "last_name", "first_name"),
+        Index("ix_profiles_account_email", "account_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The Internal ID (R-P3): opaque, immutable, never reused.
+    public_id: Mapped[str] = mapped_column(String(20), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(50))
+    last_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254))
+    username: Mapped[str] = mapped_column(String(30))
+    # Case-folded username, unique across the installation (R-P2). Cleared when the
+    # profile is archived so that the name is free again (R-D4).
+    username_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    custom_field_1: Mapped[str | None] = mapped_column(String(100))
+    custom_field_2: Mapped[str | None] = mapped_column(String(100))
+    custom_field_3: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10), default=ACTIVE)
+    # administrator / read_only_administrator; the primary role lives on Account.
+    admin_role: Mapped[str | None] = mapped_column(String(30))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE and self.archived_at is None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,148 @@
+"""Value rules for profile fields (R-P1, R-P2, R-P4), shared by every interface.
+
+Each ``clean_*`` function returns the stored form of a value or raises
+:class:`ValidationFailed` naming the field. The bulk importer calls the same
+functions row by row, so a CSV row and an API request can never disagree.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+
+from phonedesk.errors import ValidationFailed
+
+NAME_MAX = 50
+EMAIL_MAX = 254
+USERNAME_MAX = 30
+CUSTOM_FIELD_MAX = 100
+_USERNAME_PUNCTUATION = frozenset(" ._-@+'")
+
+FIELD_LABELS = {
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "email": "Email Address",
+    "username": "Username",
+    "custom_field_1": "Custom Field 1",
+    "custom_field_2": "Custom Field 2",
+    "custom_field_3": "Custom Field 3",
+}
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+
+
+def clean_name(value: str | None, field: str) -> str:
+    """A first or last name: 1–50 characters after trimming, no control characters."""
+    label = FIELD_LABELS[field]
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    if not text:
+        raise ValidationFailed(f"{label} is required.", code="required", field=field)
+    if len(text) > NAME_MAX:
+        raise ValidationFailed(
+            f"{label} can be at most {NAME_MAX} characters (this one has {len(text)}).",
+            code="too_long",
+            field=field,
+        )
+    if _has_control_characters(text):
+        raise ValidationFailed(
+            f"{label} contains a control character (such as a tab or line break); remove it.",
+            code="invalid_characters",
+            field=field,
+        )
+    return text
+
+
+@lru_cache(maxsize=65_536)
+def _validated_email(text: str) -> str:
+    return validate_email(text, check_deliverability=False).normalized
+
+
+def clean_email(value: str | None, field: str = "email") -> str:
+    """A syntactically valid address of at most 254 characters; no DNS look-up."""
+    label = FIELD_LABELS.get(field, "Email address")
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(f"{label} is required.", code="required", field=field)
+    if len(text) > EMAIL_MAX:
+        raise ValidationFailed(
+            f"{label} can be at most {EMAIL_MAX} characters.", code="too_long", field=field
+        )
+    try:
+        return _validated_email(text)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(
+            f"{label} “{text}” is not a valid email address: {exc}",
+            code="invalid_email",
+            field=field,
+        ) from None
+
+
+def username_key(username: str) -> str:
+    """The form in which usernames are compared: full Unicode case folding (R-P2).
+
+    NFKC before and after ``casefold`` makes composed and decomposed ``Zoë``
+    and ``ZOË`` one key, not only ASCII letters.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+
+
+def _username_character_ok(ch: str) -> bool:
+    if ch in _USERNAME_PUNCTUATION:
+        return True
+    category = unicodedata.category(ch)
+    return category[0] in ("L", "M") or category == "Nd"
+
+
+def clean_username(value: str | None, email: str) -> str:
+    """The username, defaulting to the email address when left blank (R-P2)."""
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    from_email = not text
+    if from_email:
+        text = email
+    if len(text) > USERNAME_MAX:
+        if from_email:
+            raise ValidationFailed(
+                f"The email address is longer than {USERNAME_MAX} characters, so it cannot be "
+                "used as the username. Enter a username of at most "
+                f"{USERNAME_MAX} characters.",
+                code="username_required",
+                field="username",
+            )
+        raise ValidationFailed(
+            f"Username can be at most {USERNAME_MAX} characters (this one has {len(text)}).",
+            code="too_long",
+            field="username",
+        )
+    bad = sorted({ch for ch in text if not _username_character_ok(ch)})
+    if bad:
+        shown = " ".join(repr(ch) for ch in bad[:5])
+        raise ValidationFailed(
+            f"Username may contain letters, digits, spaces and . _ - @ + ' only (not {shown}).",
+            code="invalid_characters",
+            field="username",
+        )
+    return text
+
+
+def clean_custom_field(value: str | None, number: int, label: str | None = None) -> str | None:
+    """A custom field value: at most 100 characters; blank clears it (R-P4)."""
+    field = f"custom_field_{number}"
+    text = (value or "").strip()
+    if not text:
+        return None
+    shown = label or FIELD_LABELS[field]
+    if len(text) > CUSTOM_FIELD_MAX:
+        raise ValidationFailed(
+            f"{shown} can be at most {CUSTOM_FIELD_MAX} characters.", code="too_long", field=field
+        )
+    if _has_control_characters(text.replace("\n", "").replace("\r", "")):
+        raise ValidationFailed(
+            f"{shown} contains a control character; remove it.",
+            code="invalid_characters",
+            field=field,
+        )
+    return text

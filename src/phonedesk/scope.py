@@ -1,0 +1,45 @@
+"""Who is acting, in which account, in which unit of work.
+
+Every service call is scoped by account (R-AC1) and carries its actor so that the
+audit log (R-AU1) can say who did what without each interface repeating it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from phonedesk.config import Settings
+from phonedesk.models import Account
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The author of a change, as the audit log shows it."""
+
+    kind: str  # profile, api_token, scim, cli, system
+    id: str | None
+    label: str
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(kind="system", id=None, label="PhoneDesk")
+
+    @classmethod
+    def cli(cls) -> Actor:
+        return cls(kind="cli", id=None, label="Command line")
+
+
+@dataclass
+class Scope:
+    """One account, one actor, one database session (owned by the caller)."""
+
+    db: Session
+    account: Account
+    actor: Actor
+    settings: Settings
+
+    @property
+    def account_id(self) -> int:
+        return self.account.id
