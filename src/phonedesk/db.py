@@ -70,7 +70,9 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
-        write_bind = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.sqlite else engine
+        write_bind = (
+            engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.sqlite else engine
+        )
         self._read = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
 

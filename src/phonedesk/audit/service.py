@@ -65,7 +65,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def _filtered(scope: Scope, flt: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _filtered(scope: Scope, flt: AuditFilter) -> Select[AuditEvent]:
     stmt = select(AuditEvent).where(AuditEvent.account_id == scope.account_id)
     if flt.action:
         if flt.action.endswith("."):

@@ -15,7 +15,7 @@ from phonedesk.cli.context import out
 
 def emit(items: BaseModel | Sequence[BaseModel], *, as_json: bool, columns: list[str]) -> None:
     many = not isinstance(items, BaseModel)
-    rows: list[BaseModel] = list(items) if many else [items]  # type: ignore[arg-type]
+    rows: list[BaseModel] = [items] if isinstance(items, BaseModel) else list(items)
     if as_json:
         data: Any = [r.model_dump(mode="json") for r in rows]
         typer.echo(json.dumps(data if many else data[0], ensure_ascii=False, indent=2))

@@ -223,10 +223,10 @@ def update_extension(
     extension.version += 1
     extension.updated_at = utcnow()
     scope.db.flush()
-    if before["virtual_office_enabled"] and not extension.virtual_office_enabled:
+    lost_portal = before["virtual_office_enabled"] and not extension.virtual_office_enabled
+    if lost_portal and extension.profile_id is not None:
         # R-V2: unchecking Enable Virtual Office takes portal access away at once.
-        if extension.profile_id is not None:
-            profiles.revoke_access(scope, holder)
+        _revoke_if_no_portal_left(scope, holder)
     _audit(scope, "extension.updated", extension, before)
     return extension
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+
 from phonedesk.api.common import IfMatch, Limit, Offset, Page, Search, etag, expected_version
 from phonedesk.api.deps import ReadScope, WriteScope
 from phonedesk.models import Profile
@@ -127,7 +128,7 @@ def list_admins(scope: ReadScope) -> list[AdminOut]:
         role = service.role_of(scope.account, profile)
         result.append(AdminOut(profile_id=profile.public_id, first_name=profile.first_name,
                                last_name=profile.last_name, username=profile.username,
-                               role=role))  # type: ignore[arg-type]
+                               role=role))
     return result
 
 

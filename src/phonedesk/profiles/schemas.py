@@ -69,8 +69,8 @@ class ProfileOut(BaseModel):
             custom_field_1=profile.custom_field_1,
             custom_field_2=profile.custom_field_2,
             custom_field_3=profile.custom_field_3,
-            status=profile.status,  # type: ignore[arg-type]
-            role=role_of(account, profile),  # type: ignore[arg-type]
+            status=profile.status,
+            role=role_of(account, profile),
             has_password=profile.password_hash is not None,
             extensions=extensions,
             version=profile.version,

@@ -151,7 +151,7 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
         stmt = stmt.where(Profile.status == query.status)
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     columns = SORTABLE[query.sort]
-    order = [c.desc() if query.descending else c.asc() for c in columns]
+    order: list[Any] = [c.desc() if query.descending else c.asc() for c in columns]
     order.append(Profile.id.desc() if query.descending else Profile.id.asc())
     rows = scope.db.scalars(stmt.order_by(*order).limit(query.limit).offset(query.offset))
     return list(rows), total
@@ -168,7 +168,8 @@ def extension_numbers(scope: Scope, profile_ids: list[int]) -> dict[int, list[st
         .order_by(Extension.number)
     )
     for pid, number in rows:
-        result[pid].append(number)
+        if pid is not None:
+            result[pid].append(number)
     return result
 
 
