@@ -12,8 +12,10 @@ from fastapi.responses import RedirectResponse
 from phonedesk import __version__
 from phonedesk.api import errors
 from phonedesk.api.router import api_router
+from phonedesk.auth import web as auth_web  # noqa: F401  (registers the session principal)
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
+from phonedesk.web import setup as web_setup
 
 log = logging.getLogger("phonedesk")
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.owns_database = owns
     errors.install(app)
     app.include_router(api_router)
+    web_setup.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -21,6 +21,7 @@ from phonedesk.models import Extension, Profile
 from phonedesk.models.base import utcnow
 from phonedesk.models.extension import POPULATED_FIELDS
 from phonedesk.models.profile import ACTIVE
+from phonedesk.models.web_session import KIND_PORTAL
 from phonedesk.outbox import service as outbox
 from phonedesk.profiles import rules
 from phonedesk.profiles import service as profiles
@@ -307,5 +308,5 @@ def _revoke_if_no_portal_left(scope: Scope, profile: Profile) -> None:
             Extension.profile_id == profile.id, Extension.virtual_office_enabled.is_(True)
         )
     )
-    if not remaining and profiles.role_of(scope.account, profile) is None:
-        profiles.revoke_access(scope, profile)
+    if not remaining:
+        profiles.revoke_access(scope, profile, kind=KIND_PORTAL)

@@ -8,6 +8,7 @@ from phonedesk.models.outbox import OutboxMessage
 from phonedesk.models.profile import Profile
 from phonedesk.models.setup_link import SetupLink
 from phonedesk.models.token import ApiToken
+from phonedesk.models.web_session import WebSession
 
 __all__ = [
     "Account",
@@ -18,4 +19,5 @@ __all__ = [
     "OutboxMessage",
     "Profile",
     "SetupLink",
+    "WebSession",
 ]

@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 
 from phonedesk.audit import service as audit
-from phonedesk.auth import setup_links
+from phonedesk.auth import sessions, setup_links
 from phonedesk.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from phonedesk.extensions import population
 from phonedesk.models import Account, Extension, Profile
 from phonedesk.models.base import new_public_id, utcnow
 from phonedesk.models.profile import ACTIVE, DISABLED, ROLE_ADMIN, ROLE_PRIMARY, ROLE_READ_ONLY
+from phonedesk.models.web_session import KIND_ADMIN
 from phonedesk.outbox import service as outbox
 from phonedesk.profiles import rules
 from phonedesk.scope import Scope
@@ -67,7 +68,9 @@ def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
     }
 
 
-def revoke_access(scope: Scope, profile: Profile) -> None:
+def revoke_access(scope: Scope, profile: Profile, *, kind: str | None = None) -> None:
+    """End the profile's sessions (of one kind, or all) and tell registered hooks."""
+    sessions.end_for_profile(scope.db, profile.id, kind=kind)
     for hook in on_access_revoked:
         hook(scope, profile)
 
@@ -444,7 +447,7 @@ def set_role(scope: Scope, public_id: str, role: str | None) -> Profile:
     _touch(profile)
     scope.db.flush()
     if role is None:
-        revoke_access(scope, profile)
+        revoke_access(scope, profile, kind=KIND_ADMIN)
     if role is not None and old is None and profile.password_hash is None:
         url = setup_links.issue_link(scope, profile)
         outbox.enqueue(

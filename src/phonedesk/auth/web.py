@@ -1,0 +1,182 @@
+"""Browser sessions over HTTP: cookies, CSRF and the page dependencies.
+
+Two cookies, one per kind of session, so that an administrator's Account Manager
+session and a portal session never stand in for each other. Cookies are
+``HttpOnly``, ``SameSite=Lax`` and ``Secure`` whenever the base URL is https.
+Every state-changing request made with a session must carry the session's CSRF
+token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from phonedesk.api.deps import (
+    Principal,
+    ReadSession,
+    SettingsDep,
+    WriteSession,
+    principal_resolvers,
+)
+from phonedesk.auth import access, sessions
+from phonedesk.config import Settings
+from phonedesk.errors import PermissionDenied
+from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
+from phonedesk.scope import Actor, Scope
+
+COOKIES = {KIND_ADMIN: "phonedesk_admin", KIND_PORTAL: "phonedesk_portal"}
+SIGN_IN_PATHS = {KIND_ADMIN: "/sign-in", KIND_PORTAL: "/portal/sign-in"}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class SignInRequired(Exception):
+    """Raised by page dependencies; the app answers with a redirect to sign-in."""
+
+    def __init__(self, kind: str, next_path: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.next_path = next_path
+
+
+class CsrfFailed(PermissionDenied):
+    code = "csrf_failed"
+
+
+def set_session_cookie(response: Response, kind: str, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        COOKIES[kind],
+        token,
+        max_age=int(sessions.ABSOLUTE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url_is_https,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, kind: str, settings: Settings) -> None:
+    response.delete_cookie(COOKIES[kind], path="/", httponly=True, samesite="lax",
+                           secure=settings.base_url_is_https)
+
+
+def session_token(request: Request, kind: str) -> str | None:
+    return request.cookies.get(COOKIES[kind]) or None
+
+
+def _allowed(db: Session, kind: str, active: sessions.ActiveSession) -> bool:
+    if kind == KIND_ADMIN:
+        return access.may_use_admin(active.account, active.profile)
+    return access.may_use_portal(db, active.account, active.profile)
+
+
+def current(request: Request, db: Session, kind: str) -> sessions.ActiveSession | None:
+    """The request's live, still-allowed session of ``kind``, or None."""
+    token = session_token(request, kind)
+    if token is None:
+        return None
+    active = sessions.lookup(db, token, kind=kind)
+    if active is None or not _allowed(db, kind, active):
+        return None
+    return active
+
+
+async def check_csrf(request: Request, expected: str) -> None:
+    """Refuse a state-changing request without the session's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    presented = request.headers.get("x-csrf-token")
+    if presented is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            presented = value if isinstance(value, str) else None
+    if not presented or not hmac.compare_digest(presented, expected):
+        raise CsrfFailed("This form has expired. Reload the page and try again.")
+
+
+def actor_for(active: sessions.ActiveSession) -> Actor:
+    p = active.profile
+    return Actor(kind="profile", id=p.public_id, label=f"{p.first_name} {p.last_name}")
+
+
+@dataclass
+class WebContext:
+    """What a page handler needs: the scope, who is signed in, the CSRF token."""
+
+    scope: Scope
+    active: sessions.ActiveSession
+    csrf_token: str
+    can_write: bool
+
+
+async def _context(request: Request, db: Session, settings: Settings, kind: str,
+                   write: bool) -> WebContext:
+    active = current(request, db, kind)
+    if active is None:
+        path = request.url.path
+        if request.url.query:
+            path += "?" + request.url.query
+        raise SignInRequired(kind, path)
+    can_write = (access.admin_can_write(active.account, active.profile)
+                 if kind == KIND_ADMIN else True)
+    if write:
+        await check_csrf(request, active.session.csrf_token)
+        if not can_write:
+            raise PermissionDenied("Read-only administrators cannot make changes.")
+        sessions.touch(db, active.session)
+    scope = Scope(db=db, account=active.account, actor=actor_for(active), settings=settings)
+    return WebContext(scope=scope, active=active, csrf_token=active.session.csrf_token,
+                      can_write=can_write)
+
+
+async def _admin_reader(request: Request, db: ReadSession, settings: SettingsDep) -> WebContext:
+    return await _context(request, db, settings, KIND_ADMIN, write=False)
+
+
+async def _admin_writer(request: Request, db: WriteSession, settings: SettingsDep) -> WebContext:
+    return await _context(request, db, settings, KIND_ADMIN, write=True)
+
+
+async def _portal_reader(request: Request, db: ReadSession, settings: SettingsDep) -> WebContext:
+    return await _context(request, db, settings, KIND_PORTAL, write=False)
+
+
+async def _portal_writer(request: Request, db: WriteSession, settings: SettingsDep
+                         ) -> WebContext:
+    return await _context(request, db, settings, KIND_PORTAL, write=True)
+
+
+AdminPage = Annotated[WebContext, Depends(_admin_reader)]
+AdminAction = Annotated[WebContext, Depends(_admin_writer)]
+PortalPage = Annotated[WebContext, Depends(_portal_reader)]
+PortalAction = Annotated[WebContext, Depends(_portal_writer)]
+
+
+def _admin_session_principal(request: Request, db: Session) -> Principal | None:
+    """Lets a signed-in administrator's browser call the REST API.
+
+    CSRF for these calls is enforced by requiring the ``X-CSRF-Token`` header on
+    unsafe methods, which a cross-site form cannot set.
+    """
+    active = current(request, db, KIND_ADMIN)
+    if active is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        presented = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(presented, active.session.csrf_token):
+            raise CsrfFailed("Missing or wrong X-CSRF-Token header.")
+    return Principal(
+        account=active.account,
+        actor=actor_for(active),
+        can_write=access.admin_can_write(active.account, active.profile),
+        profile=active.profile,
+    )
+
+
+principal_resolvers.append(_admin_session_principal)
