@@ -28,13 +28,13 @@ run: install
 
 ## The whole suite (SQLite, plus PostgreSQL when PHONEDESK_TEST_DATABASE_URL is set), ruff, mypy.
 test: dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench scripts)
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench scripts)
+	$(BIN)/ruff format --check src tests $(wildcard bench scripts)
 
 typecheck: dev
 	$(BIN)/mypy
