@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -155,6 +155,14 @@ def install(app: FastAPI) -> None:
         return render(request, Problem(409, "conflict", "The change clashes with another one "
                                        "made at the same time. Reload and try again."))
 
+    async def unstorable(request: Request, exc: Exception) -> Response:
+        # A value the database cannot hold or compare (PostgreSQL refuses NUL
+        # characters even in a search): the client's input, not our fault.
+        log.info("data error mapped to 422: %s", exc.__class__.__name__)
+        return render(request, Problem(422, "invalid_value", "The request contains a value "
+                                       "that cannot be stored or searched for (for example "
+                                       "a NUL character). Remove it and try again."))
+
     async def busy(request: Request, exc: Exception) -> Response:
         log.warning("database error mapped to 503: %s", exc)
         return render(request, Problem(503, "busy", "The service is busy; try again in a "
@@ -169,5 +177,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, malformed)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(IntegrityError, integrity)
+    app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(OperationalError, busy)
     app.add_exception_handler(Exception, unexpected)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from phonedesk.errors import ValidationFailed
 from phonedesk.models import AuditEvent
 from phonedesk.scope import Actor, Scope
 
@@ -65,6 +66,14 @@ class AuditFilter:
     until: datetime | None = None
 
 
+def _as_utc(value: datetime, field: str) -> datetime:
+    """A bound in UTC; a time zone that pushes it past year 9999 is bad input, not a crash."""
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValidationFailed(f"{field} is out of range.", field=field) from None
+
+
 def _filtered(scope: Scope, flt: AuditFilter) -> Select[AuditEvent]:
     stmt = select(AuditEvent).where(AuditEvent.account_id == scope.account_id)
     if flt.action:
@@ -79,9 +88,9 @@ def _filtered(scope: Scope, flt: AuditFilter) -> Select[AuditEvent]:
     if flt.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == flt.actor_id)
     if flt.since:
-        stmt = stmt.where(AuditEvent.at >= flt.since)
+        stmt = stmt.where(AuditEvent.at >= _as_utc(flt.since, "since"))
     if flt.until:
-        stmt = stmt.where(AuditEvent.at < flt.until)
+        stmt = stmt.where(AuditEvent.at < _as_utc(flt.until, "until"))
     return stmt
 
 
