@@ -17,6 +17,7 @@ from phonedesk.errors import ValidationFailed
 NAME_MAX = 50
 EMAIL_MAX = 254
 USERNAME_MAX = 30
+USERNAME_KEY_MAX = 120  # the stored comparison form; see username_key
 CUSTOM_FIELD_MAX = 100
 _USERNAME_PUNCTUATION = frozenset(" ._-@+'")
 
@@ -114,6 +115,13 @@ def clean_username(value: str | None, email: str) -> str:
             )
         raise ValidationFailed(
             f"Username can be at most {USERNAME_MAX} characters (this one has {len(text)}).",
+            code="too_long",
+            field="username",
+        )
+    if len(username_key(text)) > USERNAME_KEY_MAX:
+        # A few ligatures (e.g. U+FDFA) expand to many letters under folding.
+        raise ValidationFailed(
+            "Username is too long once its letters are spelt out in full; shorten it.",
             code="too_long",
             field="username",
         )
