@@ -33,9 +33,25 @@ class Settings(BaseSettings):
     mail_from: str = "PhoneDesk <no-reply@phonedesk.invalid>"
     mail_dir: Path = Path("./var/mail")
     outbox_worker_in_process: bool = True
+    outbox_poll_seconds: float = 2.0  # idle wait between looks at the outbox
+    outbox_lease_seconds: float = 300.0  # a claimed row is retried after this if never finished
+    outbox_batch_size: int = 20
+    outbox_max_attempts: int = 8  # then the message is parked as failed
+    outbox_backoff_base_seconds: float = 30.0  # doubled after every temporary failure ...
+    outbox_backoff_max_seconds: float = 3600.0  # ... up to this
+    smtp_timeout_seconds: float = 30.0
 
     # Password setup links (R-V1, R-V3).
     setup_link_ttl_hours: int = 72
+
+    # Sign-in throttling (R-V3): after `free` failures each attempt waits a doubling delay;
+    # `lock_after` failures lock the username (or address) for `lock_minutes`.
+    signin_free_failures: int = 3
+    signin_delay_base_seconds: float = 2.0
+    signin_delay_max_seconds: float = 60.0
+    signin_lock_after: int = 10
+    signin_address_lock_after: int = 50
+    signin_lock_minutes: float = 15.0
 
     # Bulk CSV (R-C5).
     import_max_bytes: int = 50 * 1024 * 1024
@@ -44,6 +60,7 @@ class Settings(BaseSettings):
 
     # Stored voicemail and fax files (R-M1).
     message_dir: Path = Path("./var/messages")
+    message_max_bytes: int = 20 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

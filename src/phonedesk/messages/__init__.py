@@ -1,0 +1,1 @@
+"""Voicemail and fax messages deposited by the PBX (R-M1)."""

@@ -4,9 +4,11 @@ from phonedesk.models.account import Account
 from phonedesk.models.audit import AuditEvent
 from phonedesk.models.base import Base
 from phonedesk.models.extension import Extension
+from phonedesk.models.message import Message
 from phonedesk.models.outbox import OutboxMessage
 from phonedesk.models.profile import Profile
 from phonedesk.models.setup_link import SetupLink
+from phonedesk.models.throttle import SignInThrottle
 from phonedesk.models.token import ApiToken
 from phonedesk.models.web_session import WebSession
 
@@ -16,8 +18,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Extension",
+    "Message",
     "OutboxMessage",
     "Profile",
     "SetupLink",
+    "SignInThrottle",
     "WebSession",
 ]
