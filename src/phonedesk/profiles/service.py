@@ -552,3 +552,63 @@ def list_admins(scope: Scope) -> list[Profile]:
             .order_by(Profile.last_name, Profile.first_name)
         )
     )
+
+
+def deprovision_profile(
+    scope: Scope, public_id: str, *, expected_version: int | None = None
+) -> Profile:
+    """Remove a profile for an identity provider (R-D4, SCIM delete).
+
+    An active profile is disabled first, exactly as an administrator would
+    (R-D1: extensions to the PA, sessions and links voided), so that nothing it
+    held stands in the way of the archive that follows.
+    """
+    profile = get_profile(scope, public_id)
+    _check_version(profile, expected_version)
+    if profile.status == ACTIVE:
+        disable_profile(scope, public_id)
+    return delete_profile(scope, public_id)
+
+
+EXTERNAL_ID_MAX = 255
+
+
+def clean_external_id(value: str | None) -> str | None:
+    """An identity provider's id for a profile: kept exactly as sent, bounded."""
+    if value is None or value == "":
+        return None
+    if len(value) > EXTERNAL_ID_MAX:
+        raise ValidationFailed(
+            f"The external id can be at most {EXTERNAL_ID_MAX} characters.",
+            code="too_long",
+            field="external_id",
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationFailed(
+            "The external id contains a control character.",
+            code="invalid_characters",
+            field="external_id",
+        )
+    return value
+
+
+def set_external_id(scope: Scope, public_id: str, external_id: str | None) -> Profile:
+    """Record (or clear) the identifier an identity provider keeps for the profile."""
+    external_id = clean_external_id(external_id)
+    profile = get_profile(scope, public_id)
+    if profile.external_id == external_id:
+        return profile
+    before = profile.external_id
+    profile.external_id = external_id
+    _touch(profile)
+    scope.db.flush()
+    audit.record(
+        scope,
+        "profile.external_id_changed",
+        target_type="profile",
+        target_id=profile.public_id,
+        target_label=profile.display_name,
+        before={"external_id": before},
+        after={"external_id": external_id},
+    )
+    return profile
