@@ -15,6 +15,8 @@ from phonedesk.api.router import api_router
 from phonedesk.auth import web as auth_web  # noqa: F401  (registers the session principal)
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
+from phonedesk.scim import errors as scim_errors
+from phonedesk.scim.router import router as scim_router
 from phonedesk.web import setup as web_setup
 
 log = logging.getLogger("phonedesk")
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.owns_database = owns
     errors.install(app)
     app.include_router(api_router)
+    scim_errors.install()
+    app.include_router(scim_router)
     web_setup.install(app)
 
     @app.get("/healthz", include_in_schema=False)
