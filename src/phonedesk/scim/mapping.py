@@ -1,7 +1,6 @@
 """Profile ↔ SCIM User.
 
-One profile has one email address: it is published as the work and primary
-email, and of the emails a client sends PhoneDesk keeps the primary one, else
+One profile has one email address: it is published as the work email, and of the emails a client sends PhoneDesk keeps the primary one, else
 the work one, else the first. ``active`` maps to the profile status, which is
 only ever changed through the profile service's disable/enable (R-D1, R-D3).
 """
@@ -54,7 +53,7 @@ def to_resource(profile: Profile, base_url: str) -> User:
         external_id=profile.external_id,
         user_name=profile.username,
         name=UserName(given_name=profile.first_name, family_name=profile.last_name),
-        emails=[UserEmail(value=profile.email, type="work", primary=True)],
+        emails=[UserEmail(value=profile.email, type="work")],
         active=profile.status == ACTIVE,
         meta=Meta(
             resource_type="User",
@@ -70,12 +69,18 @@ def to_resource(profile: Profile, base_url: str) -> User:
     return user
 
 
+def _is_primary(email: UserEmail) -> bool:
+    """Whether the client flagged this address primary (kept aside as an undeclared attribute)."""
+    flags = [v for k, v in email.unknown_attributes.items() if k.lower() == "primary"]
+    return bool(flags) and flags[0] in (True, "true", "True")
+
+
 def _chosen_email(emails: list[UserEmail] | None) -> str | None:
     candidates = [e for e in emails or [] if e.value]
     if not candidates:
         return None
     for email in candidates:
-        if email.primary:
+        if _is_primary(email):
             return email.value
     for email in candidates:
         if (email.type or "").lower() == "work":

@@ -52,7 +52,7 @@ class UserName(ComplexAttribute):
 
 
 class UserEmail(ComplexAttribute):
-    """The profile's one email address, published as its work and primary email."""
+    """The profile's one email address, published as its work email."""
 
     value: Annotated[str | None, Required.true] = Field(
         None, description="Email Address; also where voicemail notifications go by default."
@@ -60,7 +60,10 @@ class UserEmail(ComplexAttribute):
     type: str | None = Field(
         None, description="Always returned as “work”.", examples=["work"]
     )
-    primary: bool | None = Field(None, description="Always returned as true.")
+    # ``primary`` is deliberately not declared: a profile has exactly one
+    # address, so a flag a client could set to false would not survive a read.
+    # Clients that send it are not refused (POLICY ignores it) and it still
+    # picks the address to keep (see mapping._chosen_email).
 
 
 class ProfileFields(Extension):
