@@ -1,4 +1,4 @@
-"""Wiring the pages into the app: static files, sign-in redirects, page routers."""
+"""Wiring the pages into the app: static files, sign-in redirects, page routers, error pages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from phonedesk.api import errors
 from phonedesk.auth.web import SIGN_IN_PATHS, SignInRequired
+from phonedesk.web import pages
+from phonedesk.web.pages.common import render_problem
 from phonedesk.web.templating import WEB_DIR
+
+# Errors under these prefixes render as HTML pages, never JSON or a stack trace.
+PAGE_PREFIXES = ("/admin", "/portal")
 
 
 def install(app: FastAPI) -> None:
@@ -23,3 +29,7 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
     app.add_exception_handler(SignInRequired, sign_in_required)
+    for prefix in PAGE_PREFIXES:
+        errors.register_renderer(prefix, render_problem)
+    for router in pages.routers:
+        app.include_router(router, include_in_schema=False)

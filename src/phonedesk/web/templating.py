@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -9,3 +10,23 @@ from fastapi.templating import Jinja2Templates
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.globals["htmx_js"] = "/static/vendor/htmx-2.0.11.min.js"
+templates.env.globals["app_js"] = "/static/app.js"
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp as admins read it: UTC, to the minute."""
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def and_list(items: list[str]) -> str:
+    """``201``, ``201 and 202``, ``201, 202 and 203``: how people list things."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+templates.env.filters["when"] = when
+templates.env.filters["and_list"] = and_list

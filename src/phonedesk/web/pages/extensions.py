@@ -1,0 +1,211 @@
+"""Phone System → View All Extensions and Edit Extension (R-E1–R-E5, R-D2, R-V1, R-V2).
+
+The Edit Extension form follows the seed procedure: choose the assigned profile
+(or create one in the *Create New User Profile* dialog, whose Save creates the
+profile), then *Save Changes* assigns it. Caller ID and notification addresses
+are sent to the service only when the admin changed them, so assigning a new
+profile fills them from that profile (R-E3) instead of freezing the old values.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from phonedesk.auth.web import AdminAction, AdminPage, WebContext
+from phonedesk.errors import NotFound
+from phonedesk.extensions import service
+from phonedesk.models import Extension, Profile
+from phonedesk.models.extension import POPULATED_FIELDS
+from phonedesk.profiles import service as profiles
+from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
+
+router = APIRouter(prefix="/admin/extensions")
+
+PAGE_SIZE = 25
+CHOICES = 8
+FieldText = Annotated[str, Form(max_length=1000)]
+LABELS = {
+    "caller_id_first_name": "Caller ID first name",
+    "caller_id_last_name": "Caller ID last name",
+    "voicemail_email": "Voicemail-to-email address",
+    "fax_email": "Fax notification address",
+}
+NEW_PROFILE_FIELDS = ("first_name", "last_name", "email", "username")
+
+
+@router.get("", name="extensions")
+def list_page(request: Request, web: AdminPage,
+              q: Annotated[str | None, Query(max_length=200)] = None,
+              page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    scope = web.scope
+    _, total = service.list_extensions(scope, service.ExtensionQuery(q=q, limit=1))
+    p = pager("/admin/extensions", page, PAGE_SIZE, total, q=q)
+    rows, _ = service.list_extensions(
+        scope, service.ExtensionQuery(q=q, limit=PAGE_SIZE, offset=p.offset))
+    pa = profiles.primary_admin(scope)
+    template = "admin/_extension_rows.html" if request.headers.get("hx-request") else (
+        "admin/extensions.html")
+    return render(request, web, template, section="extensions", rows=rows, pa=pa, q=q or "",
+                  pager=p)
+
+
+def _edit_context(web: WebContext, extension: Extension) -> dict[str, object]:
+    scope = web.scope
+    assigned = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
+    pa = profiles.primary_admin(scope)
+    holder = assigned or pa
+    values = {f: getattr(extension, f) for f in POPULATED_FIELDS}
+    sources = {f: ("edited" if getattr(extension, f"{f}_edited") else "profile")
+               for f in POPULATED_FIELDS}
+    return {
+        "section": "extensions",
+        "ext": extension,
+        "assigned": assigned,
+        "holder": holder,
+        "pa": pa,
+        "values": values,
+        "orig": dict(values),
+        "sources": sources,
+        "vo_enabled": extension.virtual_office_enabled,
+        "chosen": assigned,
+        "chosen_is_new": False,
+        "version": extension.version,
+        "labels": LABELS,
+        "errors": FormErrors(),
+        "new_values": {},
+        "new_errors": FormErrors(),
+    }
+
+
+@router.get("/{number}", name="extension")
+def edit_page(request: Request, number: str, web: AdminPage) -> Response:
+    extension = service.get_extension(web.scope, number)
+    return render(request, web, "admin/extension_edit.html", **_edit_context(web, extension))
+
+
+@router.get("/{number}/profile-choices")
+def profile_choices(request: Request, number: str, web: AdminPage,
+                    q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """Active profiles matching the search, as radio buttons for the chooser."""
+    service.get_extension(web.scope, number)
+    found: list[Profile] = []
+    if q and q.strip():
+        found, _ = profiles.list_profiles(
+            web.scope, profiles.ProfileQuery(q=q, status="active", limit=CHOICES))
+    return render(request, web, "admin/_profile_choices.html", found=found, q=q or "")
+
+
+@router.post("/{number}")
+def save(
+    request: Request,
+    number: str,
+    web: AdminAction,
+    version: Annotated[int, Form()],
+    profile_id: FieldText = "",
+    caller_id_first_name: FieldText = "",
+    caller_id_last_name: FieldText = "",
+    voicemail_email: FieldText = "",
+    fax_email: FieldText = "",
+    orig_caller_id_first_name: FieldText = "",
+    orig_caller_id_last_name: FieldText = "",
+    orig_voicemail_email: FieldText = "",
+    orig_fax_email: FieldText = "",
+    virtual_office_enabled: Annotated[str | None, Form(max_length=10)] = None,
+    new_profile: Annotated[str | None, Form(max_length=10)] = None,
+) -> Response:
+    """Save Changes: Virtual Office first (it decides the email), then assign, then edits."""
+    scope = web.scope
+    values = {"caller_id_first_name": caller_id_first_name,
+              "caller_id_last_name": caller_id_last_name,
+              "voicemail_email": voicemail_email, "fax_email": fax_email}
+    orig = {"caller_id_first_name": orig_caller_id_first_name,
+            "caller_id_last_name": orig_caller_id_last_name,
+            "voicemail_email": orig_voicemail_email, "fax_email": orig_fax_email}
+    vo = virtual_office_enabled is not None
+    assigned_name: list[str] = []
+
+    def act() -> Extension:
+        extension = service.get_extension(scope, number)
+        current = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
+        service.update_extension(scope, number, {"virtual_office_enabled": vo},
+                                 expected_version=version)
+        if profile_id and (current is None or current.public_id != profile_id):
+            extension = service.assign_profile(scope, number, profile_id)
+            chosen = scope.db.get(Profile, extension.profile_id)
+            if chosen is not None:
+                assigned_name.append(chosen.display_name)
+        changes = {f: v.strip() for f, v in values.items() if v.strip() != orig[f].strip()}
+        if changes:
+            extension = service.update_extension(scope, number, changes)
+        return extension
+
+    known = set(POPULATED_FIELDS) | {"profile_id", "virtual_office_enabled"}
+    _, errors = attempt(web, act, known=known)
+    if not errors:
+        notice = f"Extension {number} saved."
+        if assigned_name:
+            notice = (f"Extension {number} saved and assigned to {assigned_name[0]}. "
+                      f"An email about the extension was sent to them.")
+        return redirect(f"/admin/extensions/{number}", notice)
+    extension = service.get_extension(scope, number)
+    ctx = _edit_context(web, extension)
+    chosen = None
+    if profile_id:
+        try:
+            chosen = profiles.get_profile(scope, profile_id)
+        except NotFound:
+            chosen = None
+    ctx.update(values=values, orig=orig, vo_enabled=vo, errors=errors, version=version,
+               chosen=chosen or ctx["assigned"],
+               chosen_is_new=bool(new_profile) and chosen is not None)
+    return render(request, web, "admin/extension_edit.html", status=422, **ctx)
+
+
+@router.post("/{number}/new-profile")
+def create_profile(
+    request: Request,
+    number: str,
+    web: AdminAction,
+    first_name: FieldText = "",
+    last_name: FieldText = "",
+    email: FieldText = "",
+    username: FieldText = "",
+) -> Response:
+    """The Create New User Profile dialog's Save: creates the profile (R-E5).
+
+    The answer swaps a checked choice for the new profile into the Edit
+    Extension form; Save Changes then assigns it.
+    """
+    extension = service.get_extension(web.scope, number)
+    new_values = {"first_name": first_name, "last_name": last_name, "email": email,
+                  "username": username}
+
+    def act() -> Profile:
+        return profiles.create_profile(web.scope, first_name=first_name, last_name=last_name,
+                                       email=email, username=username or None)
+
+    profile, errors = attempt(web, act, known=set(NEW_PROFILE_FIELDS))
+    if profile is None:
+        return render(request, web, "admin/_new_profile_form.html", status=200, ext=extension,
+                      new_values=new_values, new_errors=errors)
+    response = render(request, web, "admin/_new_profile_created.html", ext=extension,
+                      created=profile, new_values={}, new_errors=FormErrors())
+    response.headers["HX-Trigger"] = "profileCreated"
+    return response
+
+
+@router.post("/{number}/remove-profile")
+def remove_profile(number: str, web: AdminAction) -> Response:
+    """Take the profile off this extension; the primary administrator holds it (R-D2)."""
+    scope = web.scope
+    extension = service.get_extension(scope, number)
+    former = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
+    service.remove_profile(scope, number)
+    pa = profiles.primary_admin(scope)
+    notice = (f"{former.display_name if former else 'The profile'} was removed from extension "
+              f"{number}. The primary administrator, {pa.display_name}, now holds it; its "
+              "voicemails are kept.")
+    return redirect(f"/admin/extensions/{number}", notice)
