@@ -69,6 +69,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
-        return RedirectResponse("/api/v1/docs")
+        return RedirectResponse("/admin/extensions")
 
     return app

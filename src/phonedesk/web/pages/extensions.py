@@ -9,7 +9,7 @@ profile fills them from that profile (R-E3) instead of freezing the old values.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -52,7 +52,7 @@ def list_page(request: Request, web: AdminPage,
                   pager=p)
 
 
-def _edit_context(web: WebContext, extension: Extension) -> dict[str, object]:
+def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
     scope = web.scope
     assigned = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
     pa = profiles.primary_admin(scope)
