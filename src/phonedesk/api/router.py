@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from phonedesk.accounts.api import router as settings_router
 from phonedesk.audit.api import router as audit_router
+from phonedesk.bulk.api import router as bulk_router
 from phonedesk.directory.api import router as directory_router
 from phonedesk.extensions.api import router as extensions_router
 from phonedesk.profiles.api import router as profiles_router
 
 api_router = APIRouter(prefix="/api/v1")
+# Before profiles: /profiles/template.csv must not match /profiles/{profile_id}.
+api_router.include_router(bulk_router)
 api_router.include_router(profiles_router)
 api_router.include_router(extensions_router)
 api_router.include_router(directory_router)
 api_router.include_router(audit_router)
+api_router.include_router(settings_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from phonedesk.cli import admin, extensions, profiles, server, tokens
+from phonedesk.cli import bulk as _bulk  # noqa: F401  (adds template/export/import to profiles)
 
 app = typer.Typer(
     name="phonedesk",

@@ -9,7 +9,10 @@ a later change to the holder flows only to fields that were not edited.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, update
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from phonedesk.models import Account, Extension, Profile
@@ -97,4 +100,37 @@ def repopulate_held(db: Session, account: Account, primary_admin: Profile) -> No
             )
             .values({ext_field: getattr(primary_admin, source), "updated_at": utcnow()})
             .execution_options(synchronize_session="fetch")
+        )
+
+
+def flow_many_profile_changes(
+    db: Session, account: Account, changed: Mapping[str, Select[Any]]
+) -> None:
+    """R-E4 for many profiles at once (a CSV import), set-based.
+
+    ``changed[source]`` selects the ids of the profiles whose ``source`` field
+    (first_name, last_name or email) changed. Each extension field fed by it is
+    copied from the extension's holder unless it was edited on the extension;
+    extensions held by the PA follow the PA when the PA is among them. One
+    UPDATE per extension field, whatever the number of profiles.
+    """
+    pa_id = account.primary_admin_id
+    holder = func.coalesce(Extension.profile_id, pa_id)
+    for ext_field, source in SOURCES.items():
+        ids = changed.get(source)
+        if ids is None:
+            continue
+        held: ColumnElement[bool] = Extension.profile_id.in_(ids)
+        if pa_id is not None:
+            held = or_(held, and_(Extension.profile_id.is_(None), literal(pa_id).in_(ids)))
+        value = select(getattr(Profile, source)).where(Profile.id == holder).scalar_subquery()
+        db.execute(
+            update(Extension)
+            .where(
+                Extension.account_id == account.id,
+                held,
+                getattr(Extension, f"{ext_field}_edited").is_(False),
+            )
+            .values({ext_field: value, "updated_at": utcnow()})
+            .execution_options(synchronize_session=False)
         )

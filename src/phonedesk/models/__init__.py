@@ -3,6 +3,7 @@
 from phonedesk.models.account import Account
 from phonedesk.models.audit import AuditEvent
 from phonedesk.models.base import Base
+from phonedesk.models.bulk import ImportBatch, ImportRow
 from phonedesk.models.extension import Extension
 from phonedesk.models.message import Message
 from phonedesk.models.outbox import OutboxMessage
@@ -18,6 +19,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Extension",
+    "ImportBatch",
+    "ImportRow",
     "Message",
     "OutboxMessage",
     "Profile",

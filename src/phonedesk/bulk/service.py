@@ -1,0 +1,337 @@
+"""Bulk CSV provisioning: template and export, upload → preview → submit (R-C1–R-C7).
+
+The interfaces (REST API, CLI, and the upload wizard pages) call only this
+module:
+
+* :func:`write_csv` streams the template or export of an account.
+* :func:`upload` reads a file into the staging table and returns the import
+  with its counts, notices and file-level errors.
+* :func:`get_import` and :func:`list_rows` read a preview, paged and filtered
+  by outcome; :func:`all_errors` lists every error of a rejected import.
+* :func:`submit` applies a validated import once, in the caller's transaction.
+
+An import belongs to the account and actor that uploaded it (R-C7); anyone
+else gets "not found". Unsubmitted imports expire after
+``import_ttl_hours`` and :func:`purge_expired` deletes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, BinaryIO
+
+from sqlalchemy import delete, func, select, update
+
+from phonedesk.audit import service as audit
+from phonedesk.bulk import submit as applier
+from phonedesk.bulk.columns import neutralise, template_columns
+from phonedesk.bulk.reader import CsvFile, FileRejected
+from phonedesk.bulk.staging import Stager, column_labels
+from phonedesk.config import Settings
+from phonedesk.db import Database
+from phonedesk.errors import Conflict, NotFound
+from phonedesk.models import Account, ImportBatch, ImportRow, Profile
+from phonedesk.models.base import utcnow
+from phonedesk.models.bulk import (
+    APPLIED,
+    CHANGED,
+    ERROR,
+    NEW,
+    OUTCOMES,
+    REJECTED,
+    UNCHANGED,
+    VALIDATED,
+)
+from phonedesk.scope import Actor, Scope
+
+Progress = Callable[[int, int], None]  # (bytes read, file size)
+
+# --- template and export -----------------------------------------------------
+
+_EXPORT_BATCH = 1000
+
+
+def write_csv(scope: Scope) -> Iterator[bytes]:
+    """The template/export of every live profile, as UTF-8 CSV chunks (R-C2, R-C6).
+
+    UTF-8 with BOM and CRLF so that Excel opens it cleanly; cells that a
+    spreadsheet would run as formulas get a leading ``'``. Profiles are read in
+    batches so memory stays flat however large the account is.
+    """
+    columns = template_columns(scope.account)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.label for c in columns])
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    attrs = [getattr(Profile, c.field) for c in columns]
+    stmt = (
+        select(*attrs)
+        .where(Profile.account_id == scope.account_id, Profile.archived_at.is_(None))
+        .order_by(Profile.last_name, Profile.first_name, Profile.id)
+        .execution_options(yield_per=_EXPORT_BATCH)
+    )
+    result = scope.db.execute(stmt)
+    for partition in result.partitions(_EXPORT_BATCH):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([neutralise(v or "") for v in row] for row in partition)
+        yield buffer.getvalue().encode("utf-8")
+
+
+# --- upload ------------------------------------------------------------------
+
+
+def _clean_filename(name: str | None) -> str:
+    base = (name or "upload.csv").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    return (base or "upload.csv")[:200]
+
+
+def upload(
+    scope: Scope, fileobj: BinaryIO, filename: str | None, *, progress: Progress | None = None
+) -> ImportBatch:
+    """Validate a file into a new import; nothing else changes (R-C3).
+
+    ``fileobj`` must be a seekable binary file. File-level problems (size,
+    encoding, header, row limit) give a *rejected* import whose
+    ``file_errors`` say what is wrong, never an exception.
+    """
+    purge_expired(scope)
+    now = utcnow()
+    batch = ImportBatch(
+        public_id="imp_" + secrets.token_urlsafe(24),
+        account_id=scope.account_id,
+        actor_type=scope.actor.kind,
+        actor_id=scope.actor.id,
+        actor_label=scope.actor.label,
+        filename=_clean_filename(filename),
+        status=VALIDATED,
+        notices=[],
+        file_errors=[],
+        row_count=0,
+        new_count=0,
+        changed_count=0,
+        unchanged_count=0,
+        error_count=0,
+        created_at=now,
+        expires_at=now + timedelta(hours=scope.settings.import_ttl_hours),
+    )
+    scope.db.add(batch)
+    scope.db.flush()
+    source = CsvFile(fileobj, scope.account, max_bytes=scope.settings.import_max_bytes,
+                     max_rows=scope.settings.import_max_rows)
+    try:
+        info = source.open()
+        batch.encoding = info.encoding
+        batch.delimiter = info.delimiter
+        batch.columns = info.present
+        batch.notices = info.notices
+        stager = Stager(scope, batch.id, info)
+        for row in source.rows():
+            stager.add(row)
+            if progress is not None and row.number % 5000 == 0:
+                progress(source.position(), info.size)
+        stager.finish()
+        if progress is not None:
+            progress(info.size, info.size)
+    except FileRejected as exc:
+        scope.db.execute(delete(ImportRow).where(ImportRow.import_id == batch.id))
+        batch.file_errors = [{"column": exc.column, "message": exc.message}]
+    finally:
+        source.close()
+    _count(scope, batch)
+    return batch
+
+
+def _count(scope: Scope, batch: ImportBatch) -> None:
+    counts = dict.fromkeys(OUTCOMES, 0)
+    rows = scope.db.execute(
+        select(ImportRow.outcome, func.count())
+        .where(ImportRow.import_id == batch.id)
+        .group_by(ImportRow.outcome)
+    )
+    for outcome, n in rows:
+        counts[outcome] = n
+    batch.new_count = counts[NEW]
+    batch.changed_count = counts[CHANGED]
+    batch.unchanged_count = counts[UNCHANGED]
+    batch.error_count = counts[ERROR]
+    batch.row_count = sum(counts.values())
+    batch.status = REJECTED if batch.error_count or batch.file_errors else VALIDATED
+    scope.db.flush()
+
+
+# --- reading a preview -------------------------------------------------------
+
+
+def _expired(batch: ImportBatch) -> bool:
+    return batch.status != APPLIED and batch.expires_at <= utcnow()
+
+
+def get_import(scope: Scope, import_id: str) -> ImportBatch:
+    """An import of this account uploaded by this actor (R-C7), else NotFound."""
+    batch = scope.db.scalar(
+        select(ImportBatch).where(
+            ImportBatch.public_id == import_id,
+            ImportBatch.account_id == scope.account_id,
+        )
+    )
+    if (
+        batch is None
+        or batch.actor_type != scope.actor.kind
+        or batch.actor_id != scope.actor.id
+    ):
+        raise NotFound("No such import. Imports can be seen only by whoever uploaded them.",
+                       code="import_not_found")
+    if _expired(batch):
+        raise NotFound("This upload has expired. Upload the file again.",
+                       code="import_expired")
+    return batch
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One staged row as the preview shows it."""
+
+    row: int
+    outcome: str
+    profile_id: str | None
+    values: dict[str, Any]
+    changes: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+
+
+def list_rows(
+    scope: Scope, batch: ImportBatch, *, outcome: str | None = None, limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RowView], int]:
+    """A page of the preview's rows in file order, optionally of one outcome."""
+    stmt = select(ImportRow).where(ImportRow.import_id == batch.id)
+    if outcome:
+        stmt = stmt.where(ImportRow.outcome == outcome)
+    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    labels = column_labels(scope.account.custom_labels())
+    rows = scope.db.scalars(stmt.order_by(ImportRow.row_number).limit(limit).offset(offset))
+    views = []
+    for r in rows:
+        values = {
+            "first_name": r.first_name,
+            "last_name": r.last_name,
+            "email": r.email,
+            "username": r.username,
+            "custom_field_1": r.custom_field_1,
+            "custom_field_2": r.custom_field_2,
+            "custom_field_3": r.custom_field_3,
+        }
+        changes = [
+            {"field": f, "column": labels.get(f, f), "before": ba[0], "after": ba[1]}
+            for f, ba in (r.changes or {}).items()
+        ]
+        views.append(RowView(row=r.row_number, outcome=r.outcome,
+                             profile_id=r.public_id if r.outcome != NEW or batch.status == APPLIED
+                             else None,
+                             values=values, changes=changes, errors=list(r.errors or [])))
+    return views, total
+
+
+def all_errors(scope: Scope, batch: ImportBatch) -> Iterator[dict[str, Any]]:
+    """Every error of the import: file-level ones (row None) first, then by row."""
+    for err in batch.file_errors or []:
+        yield {"row": None, "column": err.get("column"), "message": err["message"]}
+    stmt = (
+        select(ImportRow.row_number, ImportRow.errors)
+        .where(ImportRow.import_id == batch.id, ImportRow.outcome == ERROR)
+        .order_by(ImportRow.row_number)
+        .execution_options(yield_per=1000)
+    )
+    for number, errors in scope.db.execute(stmt):
+        for err in errors or []:
+            yield {"row": number, "column": err.get("column"), "message": err["message"]}
+
+
+def counts(batch: ImportBatch) -> dict[str, int]:
+    return {
+        NEW: batch.new_count,
+        CHANGED: batch.changed_count,
+        UNCHANGED: batch.unchanged_count,
+        ERROR: batch.error_count,
+    }
+
+
+# --- submit ------------------------------------------------------------------
+
+
+def submit(scope: Scope, import_id: str) -> ImportBatch:
+    """Apply the import in the caller's transaction, exactly once (R-C3).
+
+    Refused while errors remain, when already submitted, and when any profile
+    it changes was edited after validation. One audit event records the counts;
+    the staged rows stay as its detail.
+    """
+    batch = get_import(scope, import_id)
+    if batch.status == APPLIED:
+        raise Conflict("This import was already submitted; it cannot be submitted again.",
+                       code="import_already_submitted")
+    if batch.status == REJECTED:
+        raise Conflict(
+            f"This file has {batch.error_count + len(batch.file_errors or [])} error(s); "
+            "nothing can be applied until they are fixed. Correct the file and upload it again.",
+            code="import_has_errors",
+        )
+    now = utcnow()
+    claimed = scope.db.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == VALIDATED)
+        .values(status=APPLIED, submitted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This import was already submitted; it cannot be submitted again.",
+                       code="import_already_submitted")
+    applier.apply(scope, batch, now)
+    scope.db.refresh(batch)
+    audit.record(
+        scope,
+        "import.applied",
+        target_type="import",
+        target_id=batch.public_id,
+        target_label=batch.filename,
+        detail={"counts": counts(batch), "rows": batch.row_count, "filename": batch.filename},
+    )
+    scope.db.flush()
+    return batch
+
+
+# --- expiry ------------------------------------------------------------------
+
+
+def purge_expired(scope: Scope) -> int:
+    """Delete unsubmitted imports past their expiry, with their rows (any account)."""
+    expired = select(ImportBatch.id).where(
+        ImportBatch.status != APPLIED, ImportBatch.expires_at <= utcnow()
+    )
+    ids = list(scope.db.scalars(expired))
+    if not ids:
+        return 0
+    scope.db.execute(delete(ImportRow).where(ImportRow.import_id.in_(ids)))
+    scope.db.execute(
+        delete(ImportBatch).where(ImportBatch.id.in_(ids)).execution_options(
+            synchronize_session=False)
+    )
+    return len(ids)
+
+
+def stream_csv(
+    database: Database, *, account_id: int, actor: Actor, settings: Settings
+) -> Iterator[bytes]:
+    """:func:`write_csv` in a read-only session of its own (for streamed responses)."""
+    with database.reading() as db:
+        account = db.get(Account, account_id)
+        if account is None:  # pragma: no cover - the caller just authenticated it
+            raise NotFound("No such account.", code="account_not_found")
+        yield from write_csv(Scope(db=db, account=account, actor=actor, settings=settings))

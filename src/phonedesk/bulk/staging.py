@@ -1,0 +1,307 @@
+"""Validating a file's rows into the staging table (R-C3, R-C4).
+
+Rows are validated in batches: one query fetches the batch's existing profiles,
+every cell goes through the same rules as the profile service
+(:mod:`phonedesk.profiles.rules`), and one ``executemany`` stores the batch.
+Uniqueness inside the file needs a map of the usernames and Internal IDs seen
+so far; uniqueness against the database is judged once, set-based, after the
+whole file is staged, on the state the file would leave behind (R-C4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.orm import aliased
+
+from phonedesk.bulk.columns import STANDARD_COLUMNS
+from phonedesk.bulk.reader import FileInfo, Row
+from phonedesk.errors import ValidationFailed
+from phonedesk.models import ImportRow, Profile
+from phonedesk.models.base import new_public_id
+from phonedesk.models.bulk import CHANGED, ERROR, NEW, UNCHANGED
+from phonedesk.profiles import rules
+from phonedesk.scope import Scope
+
+BATCH = 2000
+FIELD_BITS = {
+    "first_name": 1,
+    "last_name": 2,
+    "email": 4,
+    "username": 8,
+    "custom_field_1": 16,
+    "custom_field_2": 32,
+    "custom_field_3": 64,
+}
+PROFILE_FIELDS = tuple(FIELD_BITS)
+CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
+_MEMO_MAX = 50_000
+
+USERNAME_TAKEN = (
+    "The username “{}” is already taken by another profile. Usernames are sign-in names and "
+    "must be unique; choose another."
+)
+
+
+def column_labels(custom_labels: dict[int, str]) -> dict[str, str]:
+    """The header label users see for each field."""
+    labels = dict(STANDARD_COLUMNS)
+    for number in (1, 2, 3):
+        labels[f"custom_field_{number}"] = custom_labels.get(number, f"Custom Field {number}")
+    return labels
+
+
+@dataclass(frozen=True)
+class Existing:
+    id: int
+    version: int
+    values: dict[str, Any]
+
+
+class _Memo:
+    """Cleaned values of repeated cells (first names, departments …), bounded."""
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], str | ValidationFailed | None] = {}
+
+    def clean(self, field: str, raw: str, fn: Callable[[], str | None]) -> str | None:
+        key = (field, raw)
+        hit = self._data.get(key, self)
+        if hit is self:
+            try:
+                hit = fn()
+            except ValidationFailed as exc:
+                hit = exc
+            if len(self._data) >= _MEMO_MAX:
+                self._data.clear()
+            self._data[key] = hit
+        if isinstance(hit, ValidationFailed):
+            raise hit
+        return hit  # type: ignore[return-value]
+
+
+class Stager:
+    """Validates rows into ``import_rows`` for one import."""
+
+    def __init__(self, scope: Scope, import_id: int, info: FileInfo) -> None:
+        self.scope = scope
+        self.import_id = import_id
+        self.present = set(info.present)
+        self.custom_labels = scope.account.custom_labels()
+        self.labels = column_labels(self.custom_labels)
+        self.custom_present = [f for f in CUSTOM_FIELDS if f in self.present]
+        self._buffer: list[Row] = []
+        self._ids_seen: dict[str, int] = {}
+        self._keys_seen: dict[str, int] = {}
+        self._memo = _Memo()
+        self.rows = 0
+
+    # --- streaming -----------------------------------------------------------
+
+    def add(self, row: Row) -> None:
+        self._buffer.append(row)
+        if len(self._buffer) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        existing = self._existing({r.values.get("public_id", "").strip() for r in batch})
+        staged = [self._validate(row, existing) for row in batch]
+        self.scope.db.execute(insert(ImportRow), staged)
+        self.rows += len(staged)
+
+    def finish(self) -> None:
+        """Flush, then judge usernames against the database (R-C4)."""
+        self.flush()
+        self._ids_seen.clear()
+        self._keys_seen.clear()
+        mark_username_conflicts(self.scope, self.import_id)
+
+    # --- one batch -----------------------------------------------------------
+
+    def _existing(self, public_ids: set[str]) -> dict[str, Existing]:
+        public_ids.discard("")
+        if not public_ids:
+            return {}
+        cols = [getattr(Profile, f) for f in PROFILE_FIELDS]
+        result = self.scope.db.execute(
+            select(Profile.public_id, Profile.id, Profile.version, *cols).where(
+                Profile.account_id == self.scope.account_id,
+                Profile.archived_at.is_(None),
+                Profile.public_id.in_(public_ids),
+            )
+        )
+        return {
+            row[0]: Existing(row[1], row[2], dict(zip(PROFILE_FIELDS, row[3:], strict=True)))
+            for row in result
+        }
+
+    def _validate(self, row: Row, existing: dict[str, Existing]) -> dict[str, Any]:
+        values = row.values
+        errors: list[dict[str, str | None]] = []
+        labels = self.labels
+
+        def fail(field: str | None, message: str) -> None:
+            errors.append({"column": labels.get(field, field) if field else None,
+                           "message": message})
+
+        public_id = values.get("public_id", "").strip()
+        current: Existing | None = None
+        if public_id:
+            first = self._ids_seen.get(public_id)
+            if first is not None:
+                fail("public_id", f"The Internal ID “{public_id}” is also on row {first}; "
+                     "each profile can appear only once in a file.")
+            else:
+                self._ids_seen[public_id] = row.number
+            current = existing.get(public_id)
+            if current is None:
+                fail("public_id", f"The Internal ID “{public_id}” is not a profile of this "
+                     "account. Do not edit the Internal ID column: keep it as downloaded, "
+                     "and leave it blank for new profiles.")
+        before = current.values if current is not None else None
+
+        out: dict[str, Any] = {}
+        memo = self._memo
+        for field in ("first_name", "last_name"):
+            raw = values.get(field, "")
+            try:
+                out[field] = memo.clean(field, raw, partial(rules.clean_name, raw, field))
+            except ValidationFailed as exc:
+                fail(field, exc.message)
+                out[field] = raw
+        raw_email = values.get("email", "")
+        email: str | None
+        try:
+            if before is not None and raw_email.strip() == before["email"]:
+                # Stored addresses passed this rule when they were saved.
+                email = before["email"]
+            else:
+                email = rules.clean_email(raw_email)
+            out["email"] = email
+        except ValidationFailed as exc:
+            fail("email", exc.message)
+            out["email"] = raw_email
+            email = None
+        raw_username = values.get("username", "")
+        key = None
+        if email is not None or raw_username.strip():
+            try:
+                username = rules.clean_username(raw_username, email or "")
+                key = rules.username_key(username)
+                out["username"] = username
+            except ValidationFailed as exc:
+                fail("username", exc.message)
+                out["username"] = raw_username
+        else:
+            out["username"] = raw_username
+        if key is not None:
+            first = self._keys_seen.get(key)
+            if first is not None:
+                fail("username", f"The username “{out['username']}” is also on row {first} "
+                     "(usernames are compared ignoring case); each must be unique.")
+                key = None
+            else:
+                self._keys_seen[key] = row.number
+        for field in CUSTOM_FIELDS:
+            if field in self.present:
+                raw = values.get(field, "")
+                number = int(field[-1])
+                try:
+                    out[field] = memo.clean(
+                        field, raw, partial(rules.clean_custom_field, raw, number,
+                                            self.custom_labels.get(number))
+                    )
+                except ValidationFailed as exc:
+                    fail(field, exc.message)
+                    out[field] = raw
+            else:
+                out[field] = before[field] if before is not None else None
+        if row.extra:
+            fail(None, "This row has more cells than the header has columns. Remove the extra "
+                 "cells or add the missing column header.")
+
+        mask = 0
+        changes: dict[str, list[Any]] | None = None
+        if errors:
+            outcome = ERROR
+        elif before is None:
+            outcome = NEW
+            public_id = new_public_id("p")
+        else:
+            changes = {}
+            for field, bit in FIELD_BITS.items():
+                if out[field] != before[field]:
+                    mask |= bit
+                    changes[field] = [before[field], out[field]]
+            outcome = CHANGED if mask else UNCHANGED
+            changes = changes or None
+        return {
+            "import_id": self.import_id,
+            "row_number": row.number,
+            "outcome": outcome,
+            "profile_id": current.id if current is not None else None,
+            "base_version": current.version if current is not None else None,
+            "public_id": public_id or None,
+            "username_key": key,
+            "changed_mask": mask,
+            "changes": changes,
+            "errors": errors or None,
+            **out,
+        }
+
+
+def username_conflicts(scope: Scope, import_id: int) -> list[tuple[int, int, str]]:
+    """Rows whose final username another profile will still hold after the file.
+
+    A profile "releases" its username when the file gives it a different one,
+    so two profiles may swap usernames in one file (R-C4). Usernames are unique
+    across the whole installation (R-P2), so every account's profiles count.
+    Returns (row id, row number, username), set-based in one query.
+    """
+    mine = aliased(ImportRow)
+    released = exists().where(
+        mine.import_id == import_id,
+        mine.profile_id == Profile.id,
+        mine.outcome != ERROR,
+        mine.username_key != ImportRow.username_key,
+    )
+    stmt = (
+        select(ImportRow.id, ImportRow.row_number, ImportRow.username)
+        .join(Profile, Profile.username_key == ImportRow.username_key)
+        .where(
+            ImportRow.import_id == import_id,
+            ImportRow.outcome != ERROR,
+            ImportRow.username_key.is_not(None),
+            and_(func.coalesce(ImportRow.profile_id, 0) != Profile.id),
+            ~released,
+        )
+        .order_by(ImportRow.row_number)
+    )
+    return [(r[0], r[1], r[2] or "") for r in scope.db.execute(stmt)]
+
+
+def mark_username_conflicts(scope: Scope, import_id: int) -> None:
+    """Turn rows whose username is taken in the database into error rows."""
+    conflicts = username_conflicts(scope, import_id)
+    if not conflicts:
+        return
+    ids = [c[0] for c in conflicts]
+    current: dict[int, Any] = dict(
+        scope.db.execute(select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids)))
+        .tuples()
+        .all()
+    )
+    params = []
+    for row_id, _number, username in conflicts:
+        errors = list(current.get(row_id) or [])
+        errors.append({"column": "Username", "message": USERNAME_TAKEN.format(username)})
+        params.append({"id": row_id, "outcome": ERROR, "errors": errors, "changes": None,
+                       "changed_mask": 0})
+    scope.db.execute(update(ImportRow), params)

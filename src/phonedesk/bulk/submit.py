@@ -1,0 +1,139 @@
+"""Applying a validated import in one transaction with set-based SQL (R-C3).
+
+A fixed handful of statements whatever the file's size: claim the import, check
+that no touched profile changed since validation, free the usernames that move,
+update changed profiles from the staging rows, insert new ones, let names and
+emails flow to unedited extension fields (R-E4). The caller owns the
+transaction, so any refusal leaves nothing applied.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, insert, literal, select, update
+
+from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, username_conflicts
+from phonedesk.errors import PreconditionFailed
+from phonedesk.extensions import population
+from phonedesk.models import ImportBatch, ImportRow, Profile
+from phonedesk.models.base import UTCDateTime
+from phonedesk.models.bulk import CHANGED, NEW
+from phonedesk.models.profile import ACTIVE
+from phonedesk.scope import Scope
+
+_SHOW = 10
+
+
+def _rows_list(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:_SHOW])
+    return shown + (" …" if len(numbers) > _SHOW else "")
+
+
+def check_not_stale(scope: Scope, batch: ImportBatch) -> None:
+    """Refuse when a profile the file changes was edited after validation (no lost update)."""
+    stale = list(
+        scope.db.scalars(
+            select(ImportRow.row_number)
+            .join(Profile, Profile.id == ImportRow.profile_id)
+            .where(
+                ImportRow.import_id == batch.id,
+                ImportRow.outcome == CHANGED,
+                (Profile.version != ImportRow.base_version) | Profile.archived_at.is_not(None),
+            )
+            .order_by(ImportRow.row_number)
+            .limit(_SHOW + 1)
+        )
+    )
+    if stale:
+        raise PreconditionFailed(
+            "Some profiles in this file were changed by someone else after the file was "
+            f"validated (rows {_rows_list(stale)}). Nothing was applied. Download the "
+            "template again, redo your edits and upload it.",
+            code="import_stale",
+        )
+    taken = username_conflicts(scope, batch.id)
+    if taken:
+        raise PreconditionFailed(
+            "Some usernames in this file were taken by other profiles after the file was "
+            f"validated (rows {_rows_list([t[1] for t in taken])}). Nothing was applied. "
+            "Upload the file again to see the details.",
+            code="import_stale",
+        )
+
+
+def _changed_ids(batch: ImportBatch, bits: int) -> Select[Any]:
+    return select(ImportRow.profile_id).where(
+        ImportRow.import_id == batch.id,
+        ImportRow.outcome == CHANGED,
+        ImportRow.changed_mask.op("&")(bits) != 0,
+    )
+
+
+def apply(scope: Scope, batch: ImportBatch, now: datetime) -> None:
+    """Write every new and changed row; raise (so the caller rolls back) if any is stale."""
+    check_not_stale(scope, batch)
+    db = scope.db
+    if batch.changed_count:
+        # Free moving usernames first so that two profiles can swap them (R-C4).
+        db.execute(
+            update(Profile)
+            .where(Profile.id.in_(_changed_ids(batch, FIELD_BITS["username"])))
+            .values(username_key=None)
+            .execution_options(synchronize_session=False)
+        )
+        values = {f: getattr(ImportRow, f) for f in PROFILE_FIELDS}
+        result = db.execute(
+            update(Profile)
+            .where(
+                Profile.id == ImportRow.profile_id,
+                ImportRow.import_id == batch.id,
+                ImportRow.outcome == CHANGED,
+                Profile.version == ImportRow.base_version,
+            )
+            .values(
+                **values,
+                username_key=ImportRow.username_key,
+                version=Profile.version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != batch.changed_count:  # type: ignore[attr-defined]
+            raise PreconditionFailed(
+                "Some profiles in this file were changed by someone else while it was being "
+                "applied. Nothing was applied; upload the file again.",
+                code="import_stale",
+            )
+        population.flow_many_profile_changes(
+            db,
+            scope.account,
+            {
+                "first_name": _changed_ids(batch, FIELD_BITS["first_name"]),
+                "last_name": _changed_ids(batch, FIELD_BITS["last_name"]),
+                "email": _changed_ids(batch, FIELD_BITS["email"]),
+            },
+        )
+    if batch.new_count:
+        stamp = literal(now, UTCDateTime())
+        columns = ["public_id", "account_id", *PROFILE_FIELDS, "username_key", "status",
+                   "version", "created_at", "updated_at"]
+        source = (
+            select(
+                ImportRow.public_id,
+                literal(scope.account_id),
+                *[getattr(ImportRow, f) for f in PROFILE_FIELDS],
+                ImportRow.username_key,
+                literal(ACTIVE),
+                literal(1),
+                stamp,
+                stamp,
+            )
+            .where(ImportRow.import_id == batch.id, ImportRow.outcome == NEW)
+            .order_by(ImportRow.row_number)
+        )
+        db.execute(insert(Profile).from_select(columns, source))
+    db.expire_all()
+
+
