@@ -13,8 +13,10 @@ from phonedesk import __version__
 from phonedesk.api import errors
 from phonedesk.api.router import api_router
 from phonedesk.auth import web as auth_web  # noqa: F401  (registers the session principal)
+from phonedesk.auth.pages import router as auth_pages_router
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
+from phonedesk.outbox.worker import in_process_worker
 from phonedesk.scim import errors as scim_errors
 from phonedesk.scim.router import router as scim_router
 from phonedesk.web import setup as web_setup
@@ -24,7 +26,7 @@ log = logging.getLogger("phonedesk")
 # Background services started with the app (e.g. the in-process outbox worker).
 # Each takes the app and returns an async context manager that runs while it serves.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-lifespan_hooks: list[LifespanHook] = []
+lifespan_hooks: list[LifespanHook] = [in_process_worker]
 
 
 @asynccontextmanager
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.owns_database = owns
     errors.install(app)
     app.include_router(api_router)
+    app.include_router(auth_pages_router)
     scim_errors.install()
     app.include_router(scim_router)
     web_setup.install(app)

@@ -9,6 +9,8 @@ from phonedesk.audit.api import router as audit_router
 from phonedesk.bulk.api import router as bulk_router
 from phonedesk.directory.api import router as directory_router
 from phonedesk.extensions.api import router as extensions_router
+from phonedesk.messages.api import router as messages_router
+from phonedesk.outbox.api import router as outbox_router
 from phonedesk.profiles.api import router as profiles_router
 
 api_router = APIRouter(prefix="/api/v1")
@@ -19,3 +21,5 @@ api_router.include_router(extensions_router)
 api_router.include_router(directory_router)
 api_router.include_router(audit_router)
 api_router.include_router(settings_router)
+api_router.include_router(messages_router)
+api_router.include_router(outbox_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phonedesk.cli import admin, extensions, profiles, server, tokens
+from phonedesk.cli import admin, extensions, profiles, server, tokens, worker
 from phonedesk.cli import bulk as _bulk  # noqa: F401  (adds template/export/import to profiles)
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 server.register(app)
 admin.register(app)
+worker.register(app)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(extensions.app, name="extensions")
