@@ -153,9 +153,11 @@ class Stager:
 
         public_id = values.get("public_id", "").strip()
         current: Existing | None = None
+        repeated = False
         if public_id:
             first = self._ids_seen.get(public_id)
             if first is not None:
+                repeated = True
                 fail("public_id", f"The Internal ID “{public_id}” is also on row {first}; "
                      "each profile can appear only once in a file.")
             else:
@@ -201,7 +203,7 @@ class Stager:
                 out["username"] = raw_username
         else:
             out["username"] = raw_username
-        if key is not None:
+        if key is not None and not repeated:  # a repeated row's username is no news
             first = self._keys_seen.get(key)
             if first is not None:
                 fail("username", f"The username “{out['username']}” is also on row {first} "
@@ -293,11 +295,12 @@ def mark_username_conflicts(scope: Scope, import_id: int) -> None:
     if not conflicts:
         return
     ids = [c[0] for c in conflicts]
-    current: dict[int, Any] = dict(
-        scope.db.execute(select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids)))
-        .tuples()
-        .all()
-    )
+    current: dict[int, Any] = {
+        row_id: errors
+        for row_id, errors in scope.db.execute(
+            select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids))
+        )
+    }
     params = []
     for row_id, _number, username in conflicts:
         errors = list(current.get(row_id) or [])
