@@ -151,7 +151,7 @@ def test_profiles_missing_from_the_file_are_left_alone(api: TestClient) -> None:
 
 
 def test_missing_header_is_a_file_error(api: TestClient) -> None:
-    body = upload(api, csv_bytes([["", "Ann", "Lee", ""]], header=HEADER[:3] + ["Username"]))
+    body = upload(api, csv_bytes([["", "Ann", "Lee", ""]], header=[*HEADER[:3], "Username"]))
     message = _file_error(body)
     assert "“Email Address”" in message and "missing" in message
 
@@ -195,13 +195,13 @@ def test_semicolon_and_tab_delimiters(api: TestClient) -> None:
 
 def test_crlf_lf_blank_lines_and_embedded_newlines(api: TestClient, labels: object) -> None:
     data = (
-        "Internal ID,First Name,Last Name,Email Address,Username,Department\n"
-        "\n"
-        ',Ann,Lee,ann@acme.example,ann,"Sales\r\nNorth"\r\n'
-        "   \r\n"
-        ",Bob,Ray,bob@acme.example,bob,\n"
-        ",,,,,\n"
-    ).encode()
+        b"Internal ID,First Name,Last Name,Email Address,Username,Department\n"
+        b"\n"
+        b',Ann,Lee,ann@acme.example,ann,"Sales\r\nNorth"\r\n'
+        b"   \r\n"
+        b",Bob,Ray,bob@acme.example,bob,\n"
+        b",,,,,\n"
+    )
     body = upload(api, data)
     assert body["status"] == "validated", body
     assert body["counts"]["new"] == 2
