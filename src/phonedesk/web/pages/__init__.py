@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from phonedesk.web.pages import extensions
+from phonedesk.web.pages import account, extensions, imports, profiles
 
-routers: list[APIRouter] = [extensions.router]
+routers: list[APIRouter] = [extensions.router, profiles.router, imports.router, account.router]

@@ -83,11 +83,11 @@ def layout_context(request: Request, web: WebContext | None) -> dict[str, Any]:
     return ctx
 
 
-def render(request: Request, web: WebContext | None, template: str, *, status: int = 200,
+def render(request: Request, web: WebContext | None, template: str, *, status_code: int = 200,
            **context: Any) -> Response:
     ctx = layout_context(request, web)
     ctx.update(context)
-    response = templates.TemplateResponse(request, template, ctx, status_code=status)
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
     if ctx.get("notice"):
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
@@ -145,8 +145,9 @@ class Pager:
         return self.base + ("?" + query if query else "")
 
 
-def pager(base: str, page: int, size: int, total: int, **params: str | None) -> Pager:
-    clean = {k: v for k, v in params.items() if v}
+def pager(base: str, page: int, size: int, total: int,
+          params: Mapping[str, str | None] | None = None) -> Pager:
+    clean = {k: v for k, v in (params or {}).items() if v}
     last = max(1, math.ceil(total / size))
     return Pager(page=min(max(1, page), last), size=size, total=total, base=base, params=clean)
 

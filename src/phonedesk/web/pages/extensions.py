@@ -42,7 +42,7 @@ def list_page(request: Request, web: AdminPage,
               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     scope = web.scope
     _, total = service.list_extensions(scope, service.ExtensionQuery(q=q, limit=1))
-    p = pager("/admin/extensions", page, PAGE_SIZE, total, q=q)
+    p = pager("/admin/extensions", page, PAGE_SIZE, total, {"q": q})
     rows, _ = service.list_extensions(
         scope, service.ExtensionQuery(q=q, limit=PAGE_SIZE, offset=p.offset))
     pa = profiles.primary_admin(scope)
@@ -161,7 +161,7 @@ def save(
     ctx.update(values=values, orig=orig, vo_enabled=vo, errors=errors, version=version,
                chosen=chosen or ctx["assigned"],
                chosen_is_new=bool(new_profile) and chosen is not None)
-    return render(request, web, "admin/extension_edit.html", status=422, **ctx)
+    return render(request, web, "admin/extension_edit.html", status_code=422, **ctx)
 
 
 @router.post("/{number}/new-profile")
@@ -189,7 +189,7 @@ def create_profile(
 
     profile, errors = attempt(web, act, known=set(NEW_PROFILE_FIELDS))
     if profile is None:
-        return render(request, web, "admin/_new_profile_form.html", status=200, ext=extension,
+        return render(request, web, "admin/_new_profile_form.html", status_code=200, ext=extension,
                       new_values=new_values, new_errors=errors)
     response = render(request, web, "admin/_new_profile_created.html", ext=extension,
                       created=profile, new_values={}, new_errors=FormErrors())

@@ -35,6 +35,10 @@
       openDialog(document.getElementById(opener.getAttribute("data-open-dialog")), opener);
       return;
     }
+    if (event.target.closest("[data-reload]")) {
+      window.location.reload();
+      return;
+    }
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) {
       var dialog = closer.closest("dialog");
@@ -85,7 +89,7 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     var area = (target && document.contains(target)) ? target : (document.querySelector("dialog[open]") || document);
-    if (area.querySelector && area.querySelector('[aria-invalid="true"]')) {
+    if (area.querySelector && area.querySelector('[aria-invalid="true"], [autofocus]')) {
       focusFirst(area);
     }
   });
@@ -95,5 +99,29 @@
     var submitter = event.submitter;
     var message = submitter && submitter.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+})();
+
+/* Upload progress: bytes sent, then "checking" while the server validates. */
+(function () {
+  "use strict";
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var box = document.getElementById("upload-progress");
+    var bar = document.getElementById("upload-bar");
+    var phase = document.getElementById("upload-phase");
+    if (!box || !bar) { return; }
+    box.hidden = false;
+    if (event.detail.lengthComputable && event.detail.total) {
+      var pct = Math.round(event.detail.loaded * 100 / event.detail.total);
+      bar.value = pct;
+      if (phase) { phase.textContent = pct < 100 ? "Uploaded " + pct + "%" : "Checking every row…"; }
+      if (pct >= 100) { bar.removeAttribute("value"); }
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "upload-form") {
+      var box = document.getElementById("upload-progress");
+      if (box) { box.hidden = false; }
+    }
   });
 })();

@@ -1,0 +1,324 @@
+"""My Account → User Profiles: the table, a profile's page, and Edit Viewable/Hidden Fields.
+
+R-P1–R-P5, R-C1, R-D1, R-D3, R-D4, R-AC2, R-AD1, R-AU1. Every change goes through
+:mod:`phonedesk.profiles.service` or :mod:`phonedesk.accounts.profile_fields`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from phonedesk.accounts import profile_fields
+from phonedesk.audit import service as audit
+from phonedesk.auth.web import AdminAction, AdminPage, WebContext
+from phonedesk.bulk import service as bulk
+from phonedesk.errors import ValidationFailed
+from phonedesk.models import Profile
+from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
+from phonedesk.profiles import service as profiles
+from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
+
+router = APIRouter(prefix="/admin/profiles")
+
+PAGE_SIZES = (25, 50, 100)
+FieldText = Annotated[str, Form(max_length=1000)]
+COLUMN_TITLES = {
+    "internal_id": "Internal ID",
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "email": "Email Address",
+    "username": "Username",
+    "extensions": "Extensions",
+    "status": "Status",
+    "role": "Role",
+}
+SORT_KEYS = {"first_name", "last_name", "email", "username", "status"}
+PROFILE_FIELDS = ("first_name", "last_name", "email", "username", "custom_field_1",
+                  "custom_field_2", "custom_field_3")
+
+
+def _titles(fields: profile_fields.ProfileFields) -> dict[str, str]:
+    titles = dict(COLUMN_TITLES)
+    for n, label in fields.labels.items():
+        titles[f"custom_field_{n}"] = label or f"Custom Field {n}"
+    return titles
+
+
+@router.get("", name="profiles")
+def list_page(
+    request: Request,
+    web: AdminPage,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "last_name",
+    order: Annotated[str, Query(max_length=4)] = "asc",
+    status: Annotated[str | None, Query(max_length=10)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> Response:
+    scope = web.scope
+    sort = sort if sort in SORT_KEYS else "last_name"
+    descending = order == "desc"
+    size = size if size in PAGE_SIZES else 25
+    status = status if status in ("active", "disabled") else None
+    query = profiles.ProfileQuery(q=q, status=status, sort=sort, descending=descending,
+                                  limit=size, offset=(page - 1) * size)
+    rows, total = profiles.list_profiles(scope, query)
+    p = pager("/admin/profiles", page, size, total,
+              {"q": q, "sort": sort, "order": order, "status": status,
+               "size": str(size) if size != 25 else None})
+    if p.page != page:  # past the end: show the last page instead of an empty one
+        rows, total = profiles.list_profiles(
+            scope, profiles.ProfileQuery(q=q, status=status, sort=sort, descending=descending,
+                                         limit=size, offset=p.offset))
+    fields = profile_fields.get_profile_fields(scope)
+    numbers = profiles.extension_numbers(scope, [r.id for r in rows])
+    roles = {r.id: profiles.ROLE_LABELS.get(profiles.role_of(scope.account, r) or "")
+             for r in rows}
+    template = "admin/_profile_rows.html" if request.headers.get("hx-request") else (
+        "admin/profiles.html")
+    return render(request, web, template, section="profiles", rows=rows, numbers=numbers,
+                  roles=roles, q=q or "", sort=sort, order="desc" if descending else "asc",
+                  status=status or "", size=size, pager=p, fields=fields,
+                  titles=_titles(fields), sort_keys=SORT_KEYS, page_sizes=PAGE_SIZES,
+                  field_errors=FormErrors())
+
+
+# --- Edit Viewable/Hidden Fields (R-C1, R-P4) ----------------------------------
+
+
+@router.post("/fields")
+def save_fields(
+    request: Request,
+    web: AdminAction,
+    visible: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006
+    enable_custom_field_1: Annotated[str | None, Form(max_length=10)] = None,
+    enable_custom_field_2: Annotated[str | None, Form(max_length=10)] = None,
+    enable_custom_field_3: Annotated[str | None, Form(max_length=10)] = None,
+    label_custom_field_1: Annotated[str, Form(max_length=200)] = "",
+    label_custom_field_2: Annotated[str, Form(max_length=200)] = "",
+    label_custom_field_3: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The dialog's Save: which columns show, and the custom field labels (R-C1, R-P4)."""
+    enabled = {1: enable_custom_field_1 is not None, 2: enable_custom_field_2 is not None,
+               3: enable_custom_field_3 is not None}
+    typed = {1: label_custom_field_1, 2: label_custom_field_2, 3: label_custom_field_3}
+    shown = list(visible[:20])
+    labels: dict[int, str | None] = {}
+    for n in (1, 2, 3):
+        labels[n] = typed[n] if enabled[n] else None
+        if enabled[n] and f"custom_field_{n}" not in shown:
+            shown.append(f"custom_field_{n}")
+    missing = [n for n in (1, 2, 3) if enabled[n] and not typed[n].strip()]
+
+    def act() -> profile_fields.ProfileFields:
+        if missing:
+            raise ValidationFailed(
+                f"Type a header label for Custom Field {missing[0]}, or uncheck it.",
+                field=f"custom_field_{missing[0]}")
+        return profile_fields.update_profile_fields(
+            web.scope, labels=labels, visible_columns=shown)
+
+    result, errors = attempt(web, act)
+    if result is not None:
+        return render(request, web, "admin/_fields_saved.html")
+    fields = profile_fields.get_profile_fields(web.scope)
+    return render(request, web, "admin/_fields_form.html", fields=fields, field_errors=errors,
+                  titles=_titles(fields), typed=typed, enabled=enabled, shown=shown)
+
+
+# --- template and export (R-C2, R-C6) ----------------------------------------
+
+
+def _csv_response(web: WebContext, request: Request, filename: str) -> Response:
+    chunks = bulk.stream_csv(request.app.state.database, account_id=web.scope.account_id,
+                             actor=web.scope.actor, settings=web.scope.settings)
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/template.csv")
+def download_template(request: Request, web: AdminPage) -> Response:
+    return _csv_response(web, request, "user-profiles-template.csv")
+
+
+@router.get("/export.csv")
+def export(request: Request, web: AdminPage) -> Response:
+    return _csv_response(web, request, "user-profiles.csv")
+
+
+# --- one profile ---------------------------------------------------------------
+
+
+@router.get("/new")
+def new_page(request: Request, web: AdminPage) -> Response:
+    return render(request, web, "admin/profile_new.html", section="profiles", values={},
+                  errors=FormErrors(), labels=web.scope.account.custom_labels())
+
+
+@router.post("/new")
+def create(request: Request, web: AdminAction, first_name: FieldText = "",
+           last_name: FieldText = "", email: FieldText = "", username: FieldText = "",
+           custom_field_1: FieldText = "", custom_field_2: FieldText = "",
+           custom_field_3: FieldText = "") -> Response:
+    values = {"first_name": first_name, "last_name": last_name, "email": email,
+              "username": username, "custom_field_1": custom_field_1,
+              "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
+    labels = web.scope.account.custom_labels()
+    kwargs: dict[str, Any] = {k: v for k, v in values.items()
+                              if not k.startswith("custom_field_") or int(k[-1]) in labels}
+
+    def act() -> Profile:
+        kwargs["username"] = kwargs["username"] or None
+        return profiles.create_profile(web.scope, **kwargs)
+
+    created, errors = attempt(web, act, known=set(PROFILE_FIELDS))
+    if created is not None:
+        return redirect(f"/admin/profiles/{created.public_id}",
+                        f"Profile {created.display_name} created. No email was sent; assign it "
+                        "to an extension to invite them.")
+    return render(request, web, "admin/profile_new.html", status_code=422, section="profiles",
+                  values=values, errors=errors, labels=labels)
+
+
+def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
+    scope = web.scope
+    numbers = profiles.extension_numbers(scope, [profile.id])[profile.id]
+    pa = profiles.primary_admin(scope)
+    events, events_total = audit.list_events(
+        scope, audit.AuditFilter(target_type="profile", target_id=profile.public_id), limit=20)
+    role = profiles.role_of(scope.account, profile)
+    return {
+        "section": "profiles",
+        "profile": profile,
+        "numbers": numbers,
+        "pa": pa,
+        "is_pa": pa.id == profile.id,
+        "role": role,
+        "role_label": profiles.ROLE_LABELS.get(role or ""),
+        "labels": scope.account.custom_labels(),
+        "values": {f: getattr(profile, f) or "" for f in PROFILE_FIELDS},
+        "version": profile.version,
+        "errors": FormErrors(),
+        "role_errors": FormErrors(),
+        "events": events,
+        "events_total": events_total,
+        "ROLE_ADMIN": ROLE_ADMIN,
+        "ROLE_READ_ONLY": ROLE_READ_ONLY,
+    }
+
+
+@router.get("/{profile_id}", name="profile")
+def detail(request: Request, profile_id: str, web: AdminPage) -> Response:
+    profile = profiles.get_profile(web.scope, profile_id)
+    return render(request, web, "admin/profile.html", **_detail_context(web, profile))
+
+
+@router.post("/{profile_id}")
+def save(request: Request, profile_id: str, web: AdminAction,
+         version: Annotated[int, Form()], first_name: FieldText = "",
+         last_name: FieldText = "", email: FieldText = "", username: FieldText = "",
+         custom_field_1: FieldText = "", custom_field_2: FieldText = "",
+         custom_field_3: FieldText = "") -> Response:
+    """Edit the profile; names and email flow to unedited extension fields (R-E4)."""
+    scope = web.scope
+    values = {"first_name": first_name, "last_name": last_name, "email": email,
+              "username": username, "custom_field_1": custom_field_1,
+              "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
+    labels = scope.account.custom_labels()
+    changes = {k: v for k, v in values.items()
+               if not k.startswith("custom_field_") or int(k[-1]) in labels}
+
+    def act() -> Profile:
+        return profiles.update_profile(scope, profile_id, changes, expected_version=version)
+
+    saved, errors = attempt(web, act, known=set(PROFILE_FIELDS))
+    if saved is not None:
+        return redirect(f"/admin/profiles/{profile_id}", "Profile saved.")
+    profile = profiles.get_profile(scope, profile_id)
+    ctx = _detail_context(web, profile)
+    ctx.update(values=values, errors=errors, version=version)
+    return render(request, web, "admin/profile.html", status_code=422, **ctx)
+
+
+def _action(request: Request, web: WebContext, profile_id: str, act: Any, notice: str
+            ) -> Response:
+    """A button on the profile page: do it, or show the page with the refusal."""
+    done, errors = attempt(web, act, known={"role"})
+    if done is not None:
+        return redirect(f"/admin/profiles/{profile_id}", notice)
+    profile = profiles.get_profile(web.scope, profile_id)
+    ctx = _detail_context(web, profile)
+    ctx["role_errors"] = errors
+    return render(request, web, "admin/profile.html", status_code=409, **ctx)
+
+
+@router.post("/{profile_id}/disable")
+def disable(request: Request, profile_id: str, web: AdminAction) -> Response:
+    """Offboarding in one step (R-D1)."""
+    scope = web.scope
+    profile = profiles.get_profile(scope, profile_id)
+    numbers = profiles.extension_numbers(scope, [profile.id])[profile.id]
+    pa = profiles.primary_admin(scope)
+    moved = (f" {_extensions_phrase(numbers)} moved to {pa.display_name}; voicemails are kept."
+             if numbers else "")
+    return _action(request, web, profile_id,
+                   lambda: profiles.disable_profile(scope, profile_id),
+                   f"{profile.display_name} is disabled and can no longer sign in.{moved}")
+
+
+def _extensions_phrase(numbers: list[str]) -> str:
+    from phonedesk.web.templating import and_list
+
+    word = "Extension" if len(numbers) == 1 else "Extensions"
+    return f"{word} {and_list(numbers)}"
+
+
+@router.post("/{profile_id}/enable")
+def enable(request: Request, profile_id: str, web: AdminAction) -> Response:
+    scope = web.scope
+    return _action(request, web, profile_id,
+                   lambda: profiles.enable_profile(scope, profile_id),
+                   "The profile is enabled and can sign in again. Its former extensions stay "
+                   "with the primary administrator until you assign them.")
+
+
+@router.post("/{profile_id}/role")
+def set_role(request: Request, profile_id: str, web: AdminAction,
+             role: Annotated[str, Form(max_length=40)] = "") -> Response:
+    scope = web.scope
+    return _action(request, web, profile_id,
+                   lambda: profiles.set_role(scope, profile_id, role or None),
+                   "Admin rights saved.")
+
+
+@router.post("/{profile_id}/transfer-primary")
+def transfer(request: Request, profile_id: str, web: AdminAction) -> Response:
+    scope = web.scope
+    return _action(request, web, profile_id,
+                   lambda: profiles.transfer_primary_admin(scope, profile_id),
+                   "This profile is now the primary administrator. Extensions without a "
+                   "profile are now held by them.")
+
+
+@router.post("/{profile_id}/setup-link")
+def resend_setup_link(request: Request, profile_id: str, web: AdminAction) -> Response:
+    scope = web.scope
+    return _action(request, web, profile_id,
+                   lambda: profiles.resend_setup_link(scope, profile_id),
+                   "A new password setup link was emailed; older links no longer work.")
+
+
+@router.post("/{profile_id}/delete")
+def delete(request: Request, profile_id: str, web: AdminAction) -> Response:
+    """Archive a profile that holds nothing (R-D4)."""
+    scope = web.scope
+    done, errors = attempt(web, lambda: profiles.delete_profile(scope, profile_id))
+    if done is not None:
+        return redirect("/admin/profiles", f"Profile {done.display_name} deleted.")
+    profile = profiles.get_profile(scope, profile_id)
+    ctx = _detail_context(web, profile)
+    ctx["role_errors"] = errors
+    return render(request, web, "admin/profile.html", status_code=409, **ctx)
