@@ -71,7 +71,10 @@ def _and_terms(node: FilterNode) -> list[FilterNode]:
 
 
 def _email_value_path(node: ValuePath) -> str | None:
-    """``emails[type eq "work" and value eq "x"]``, the form ``emails[type eq "work"].value eq "x"`` parses to."""
+    """The address in ``emails[type eq "work" and value eq "x"]``.
+
+    ``emails[type eq "work"].value eq "x"`` parses to that same form.
+    """
     if _name(node.attr_path) != "emails" or node.sub_attr is not None:
         return None
     value = None

@@ -1,7 +1,8 @@
 """Profile ↔ SCIM User.
 
-One profile has one email address: it is published as the work email, and of the emails a client sends PhoneDesk keeps the primary one, else
-the work one, else the first. ``active`` maps to the profile status, which is
+One profile has one email address: it is published as the work email, and of
+the emails a client sends PhoneDesk keeps the primary one, else the work one,
+else the first. ``active`` maps to the profile status, which is
 only ever changed through the profile service's disable/enable (R-D1, R-D3).
 """
 

@@ -55,8 +55,10 @@ def create_user(scope: Scope, state: ProfileState) -> Profile:
         last_name=state.last_name,
         email=state.email,
         username=state.username,
+        custom_field_1=state.custom_fields["custom_field_1"],
+        custom_field_2=state.custom_fields["custom_field_2"],
+        custom_field_3=state.custom_fields["custom_field_3"],
         external_id=profiles.clean_external_id(state.external_id),
-        **state.custom_fields,
     )
     if state.active is False:
         profiles.disable_profile(scope, profile.public_id)
