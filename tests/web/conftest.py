@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,34 @@ class Server:
     url: str
     settings: Settings
     database: Database
+    mailbox: Mailbox
+
+
+class Mailbox:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[EmailMessage] = []
+        self.port = _free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] and address in m["To"]]
+
+    def deliver(self, server: Server) -> None:
+        """Run the outbox worker until nothing is due: the emails reach this server."""
+        from phonedesk.outbox.worker import OutboxWorker
+
+        worker = OutboxWorker(server.database, server.settings)
+        for _ in range(20):
+            if not worker.run_once().claimed:
+                break
 
 
 class _Uvicorn(uvicorn.Server):
@@ -71,6 +101,8 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     root = tmp_path_factory.mktemp("web")
+    mailbox = Mailbox()
+    mailbox.controller.start()
     url = f"sqlite:///{root / 'phonedesk.db'}"
     upgrade(url)
     port = _free_port()
@@ -82,6 +114,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         mail_dir=root / "mail",
         message_dir=root / "messages",
         outbox_worker_in_process=False,
+        smtp_url=f"smtp://127.0.0.1:{mailbox.port}",
     )
     database = Database.from_url(url)
     app = create_app(settings, database)
@@ -94,9 +127,11 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             break
         time.sleep(0.05)
     assert server.started, "the test web server did not start"
-    yield Server(url=f"http://127.0.0.1:{port}", settings=settings, database=database)
+    yield Server(url=f"http://127.0.0.1:{port}", settings=settings, database=database,
+                 mailbox=mailbox)
     server.should_exit = True
     thread.join(timeout=10)
+    mailbox.controller.stop()
     database.dispose()
 
 

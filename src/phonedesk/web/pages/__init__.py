@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from phonedesk.web.pages import account, extensions, imports, profiles
+from phonedesk.web.pages import account, extensions, imports, portal, profiles
 
-routers: list[APIRouter] = [extensions.router, profiles.router, imports.router, account.router]
+routers: list[APIRouter] = [extensions.router, profiles.router, imports.router, account.router,
+                              portal.router]
