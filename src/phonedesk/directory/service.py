@@ -38,16 +38,18 @@ def search(
     )
     if q and q.strip():
         text = q.strip()
-        pattern = f"%{text.lower()}%"
+        # Search text is literal: % and _ are not wildcards.
+        lowered = text.lower()
         number_match = exists().where(
-            Extension.profile_id == Profile.id, Extension.number.like(f"{text}%")
+            Extension.profile_id == Profile.id,
+            Extension.number.startswith(text, autoescape=True),
         )
         full_name = func.lower(Profile.first_name + " " + Profile.last_name)
         stmt = stmt.where(
             or_(
-                full_name.like(pattern),
-                func.lower(Profile.last_name).like(pattern),
-                Profile.username_key.like(f"%{rules.username_key(text)}%"),
+                full_name.contains(lowered, autoescape=True),
+                func.lower(Profile.last_name).contains(lowered, autoescape=True),
+                Profile.username_key.contains(rules.username_key(text), autoescape=True),
                 number_match,
             )
         )

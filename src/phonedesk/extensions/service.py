@@ -98,14 +98,15 @@ class ExtensionQuery:
 
 def _search(q: str) -> ColumnElement[bool]:
     text = q.strip()
-    pattern = f"%{text.lower()}%"
+    # Search text is literal: % and _ are not wildcards.
+    lowered = text.lower()
     return or_(
-        Extension.number.like(f"{text}%"),
-        func.lower(Profile.first_name).like(pattern),
-        func.lower(Profile.last_name).like(pattern),
-        func.lower(Extension.caller_id_first_name).like(pattern),
-        func.lower(Extension.caller_id_last_name).like(pattern),
-        Profile.username_key.like(f"%{rules.username_key(text)}%"),
+        Extension.number.startswith(text, autoescape=True),
+        func.lower(Profile.first_name).contains(lowered, autoescape=True),
+        func.lower(Profile.last_name).contains(lowered, autoescape=True),
+        func.lower(Extension.caller_id_first_name).contains(lowered, autoescape=True),
+        func.lower(Extension.caller_id_last_name).contains(lowered, autoescape=True),
+        Profile.username_key.contains(rules.username_key(text), autoescape=True),
     )
 
 

@@ -129,12 +129,13 @@ class ProfileQuery:
 
 
 def _search(q: str) -> ColumnElement[bool]:
-    pattern = f"%{q.strip().lower()}%"
+    # Search text is literal: % and _ are not wildcards.
+    lowered = q.strip().lower()
     return or_(
-        func.lower(Profile.first_name).like(pattern),
-        func.lower(Profile.last_name).like(pattern),
-        func.lower(Profile.email).like(pattern),
-        Profile.username_key.like(f"%{rules.username_key(q.strip())}%"),
+        func.lower(Profile.first_name).contains(lowered, autoescape=True),
+        func.lower(Profile.last_name).contains(lowered, autoescape=True),
+        func.lower(Profile.email).contains(lowered, autoescape=True),
+        Profile.username_key.contains(rules.username_key(q.strip()), autoescape=True),
         Profile.public_id == q.strip(),
     )
 
