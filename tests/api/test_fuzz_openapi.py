@@ -9,6 +9,7 @@ bounded so that the whole run stays well under a minute per backend.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -22,9 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import AccountInfo, auth
 
-POSITIVE_EXAMPLES = 12
-NEGATIVE_EXAMPLES = 12
-skipped: list[str] = []
+POSITIVE_EXAMPLES = 10
+NEGATIVE_EXAMPLES = 10
 
 
 def _seed(api: TestClient, account: AccountInfo) -> dict[str, str]:
@@ -70,7 +70,6 @@ def _run(operation: Any, mode: GenerationMode, headers: dict[str, str],
         # negative cases; its positive run still counts.
         if mode is not GenerationMode.NEGATIVE:
             raise
-        skipped.append(operation.label)
 
 
 def test_no_endpoint_gives_500(app: FastAPI, api: TestClient, account: AccountInfo) -> None:
@@ -98,4 +97,53 @@ def test_every_endpoint_refuses_without_a_valid_token(app: FastAPI, client: Test
             path = path.replace("{" + name + "}", "x1")
         response = client.request(operation.method.upper(), path, headers=headers, json={})
         assert response.status_code == 401, (operation.method, path, response.text)
-        assert response.json()["error"]["code"] == "unauthenticated"
+        assert set(response.json()) == {"error"}
+        assert response.json()["error"]["code"]
+
+
+HOSTILE = ["\x00", "a\x00b", "%", "_%_", "'", '"', "\\", "../../etc/passwd",
+           "' OR 1=1 --", "x" * 5000, "😀", "\u202eevil", "ﷺ" * 30, "İı", "\ud7ff",
+           "99999999999999999999999", "-1", "", " ", "null", "true", "1e309",
+           "9999-12-31T23:59:59-23:00", "0000-00-00"]
+
+
+def _body_properties(spec: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    if not schema:
+        return []
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return list(schema.get("properties", {}))
+
+
+def test_hostile_strings_in_every_parameter(app: FastAPI, api: TestClient,
+                                            account: AccountInfo) -> None:
+    """Deterministic companion of the random run: NUL, huge, odd Unicode and
+    injection-looking values in every path, query and body field."""
+    real = _seed(api, account)
+    spec = api.get("/api/v1/openapi.json").json()
+    checked = 0
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            params = operation.get("parameters", [])
+            query_names = [p["name"] for p in params if p["in"] == "query"]
+            fields = _body_properties(spec, operation)
+            for value in HOSTILE:
+                has_ids = any(p["in"] == "path" for p in params)
+                for use_real_ids in (False, True) if has_ids else (False,):
+                    url = path
+                    for p in params:
+                        if p["in"] == "path":
+                            given = real.get(p["name"]) if use_real_ids else None
+                            url = url.replace("{" + p["name"] + "}",
+                                              quote(given or value, safe=""))
+                    kwargs: dict[str, Any] = {"params": {n: value for n in query_names}}
+                    if fields:
+                        kwargs["json"] = {f: value for f in fields}
+                    response = api.request(method.upper(), url, **kwargs)
+                    assert response.status_code < 500, (method, url, value, response.text)
+                    if response.status_code >= 400:
+                        assert set(response.json()) == {"error"}, response.text
+                    checked += 1
+    assert checked > 500
