@@ -66,8 +66,11 @@ def _status_and_type(problem: Problem) -> tuple[int, str | None, str]:
         return 400, "invalidValue", message
     if isinstance(error, Conflict) and error.code == "username_taken":
         return 409, "uniqueness", message
-    if problem.code == "malformed_request":
+    if problem.code in ("malformed_request", "invalid_value"):
         return 400, "invalidValue", message
+    if problem.code == "conflict" and problem.status == 409:
+        # A unique constraint lost to a concurrent request: for SCIM users, the username.
+        return 409, "uniqueness", message
     return problem.status, None, message
 
 

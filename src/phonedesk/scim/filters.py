@@ -106,6 +106,8 @@ def parse_filter(text: str) -> Criteria:
             f"The filter “{text[:200]}” is not valid SCIM filter syntax. {SUPPORTED}",
             scim_type="invalidFilter",
         ) from None
+    if "\x00" in text:
+        raise ScimRequestError("The filter contains a NUL character.", scim_type="invalidFilter")
     criteria = Criteria()
     for term in _and_terms(node):
         if isinstance(term, ValuePath):

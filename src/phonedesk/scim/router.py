@@ -82,7 +82,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raise ScimRequestError("The request body is too large.", status=413)
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ScimRequestError(
             "The request body is not valid JSON.", scim_type="invalidSyntax"
         ) from None
@@ -94,6 +94,16 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 JsonBody = Annotated[dict[str, Any], Depends(_json_body)]
+
+
+def _user_id(user_id: str) -> str:
+    """Ids are short and printable; anything else names no user (and must not reach SQL)."""
+    if len(user_id) > 64 or not user_id.isprintable():
+        raise NotFound("No such user profile.", code="profile_not_found")
+    return user_id
+
+
+UserId = Annotated[str, Depends(_user_id)]
 Attributes = Annotated[str | None, Query(max_length=2000)]
 ExcludedAttributes = Annotated[str | None, Query(alias="excludedAttributes", max_length=2000)]
 
@@ -326,7 +336,7 @@ def create_user(
 
 @router.get("/Users/{user_id}")
 def get_user(
-    user_id: str,
+    user_id: UserId,
     scope: ReadScim,
     attributes: Attributes = None,
     excluded_attributes: ExcludedAttributes = None,
@@ -338,7 +348,7 @@ def get_user(
 
 @router.put("/Users/{user_id}")
 def replace_user(
-    user_id: str,
+    user_id: UserId,
     scope: WriteScim,
     body: JsonBody,
     if_match: IfMatch = None,
@@ -357,7 +367,7 @@ def replace_user(
 
 @router.patch("/Users/{user_id}")
 def patch_user(
-    user_id: str,
+    user_id: UserId,
     scope: WriteScim,
     body: JsonBody,
     if_match: IfMatch = None,
@@ -380,6 +390,6 @@ def patch_user(
 
 
 @router.delete("/Users/{user_id}", status_code=204)
-def delete_user(user_id: str, scope: WriteScim, if_match: IfMatch = None) -> Response:
+def delete_user(user_id: UserId, scope: WriteScim, if_match: IfMatch = None) -> Response:
     profiles.deprovision_profile(scope, user_id, expected_version=expected_version(if_match))
     return Response(status_code=204)
