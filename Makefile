@@ -39,5 +39,9 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
+## 1280x800 PNGs of the main pages, served with demo data, in ./screenshots/.
+screenshots: dev
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
