@@ -43,7 +43,8 @@ def reporting_errors() -> Iterator[None]:
         yield
     except DomainError as exc:
         where = f" ({exc.field})" if exc.field else ""
-        err.print(f"[red]Error{where}:[/red] {exc.message}", highlight=False)
+        # One line whatever the terminal width, so scripts can grep it.
+        err.print(f"[red]Error{where}:[/red] {exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
