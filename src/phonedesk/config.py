@@ -45,11 +45,13 @@ class Settings(BaseSettings):
     setup_link_ttl_hours: int = 72
 
     # Sign-in throttling (R-V3): after `free` failures each attempt waits a doubling delay;
-    # `lock_after` failures lock the username (or address) for `lock_minutes`.
+    # `lock_after` failures lock the username (or address) for `lock_minutes`. An address
+    # (an office behind one NAT) gets more room than a single username.
     signin_free_failures: int = 3
     signin_delay_base_seconds: float = 2.0
     signin_delay_max_seconds: float = 60.0
     signin_lock_after: int = 10
+    signin_address_free_failures: int = 20
     signin_address_lock_after: int = 50
     signin_lock_minutes: float = 15.0
 

@@ -108,7 +108,8 @@ def _record_failure(db: Session, settings: Settings, key: str, by_address: bool,
         row.locked_until = now + window
         row.next_attempt_at = None
         return row.failures == lock_after
-    extra = row.failures - settings.signin_free_failures
+    free = settings.signin_address_free_failures if by_address else settings.signin_free_failures
+    extra = row.failures - free
     if extra > 0:
         delay = min(settings.signin_delay_max_seconds,
                     settings.signin_delay_base_seconds * 2 ** (extra - 1))

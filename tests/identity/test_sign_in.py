@@ -1,0 +1,232 @@
+"""Signing in and out (R-V2, R-V3, R-D1, R-AU1): sessions, throttling, generic errors."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from phonedesk.config import Settings
+from phonedesk.db import Database
+from phonedesk.models import AuditEvent
+from tests.conftest import AccountInfo
+from tests.identity.helpers import (
+    PA_PASSWORD,
+    latest_link,
+    pa_with_password,
+    person,
+    person_with_password,
+)
+from tests.outbox.support import form_token, sign_in
+
+
+def _error(page_html: str) -> str:
+    start = page_html.index('class="field-error"')
+    return page_html[page_html.index(">", start) + 1: page_html.index("</p>", start)]
+
+
+def _actions(database: Database, account: AccountInfo) -> list[str]:
+    with database.reading() as db:
+        return list(db.scalars(select(AuditEvent.action)
+                               .where(AuditEvent.account_id == account.id)
+                               .order_by(AuditEvent.id)))
+
+
+def test_sign_in_starts_a_fresh_secure_session(
+    web: TestClient, database: Database, account: AccountInfo,
+) -> None:
+    username = pa_with_password(web, account)
+    first = sign_in(web, username, PA_PASSWORD, portal=False)
+    assert first.status_code == 303
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith("phonedesk_admin=")
+    assert "HttpOnly" in cookie and "Secure" in cookie and "samesite=lax" in cookie.lower()
+    old = web.cookies["phonedesk_admin"]
+    second = sign_in(web, username, PA_PASSWORD, portal=False)
+    assert second.status_code == 303
+    new = web.cookies["phonedesk_admin"]
+    assert new != old  # a new session id at every sign-in
+    assert web.get("/api/v1/profiles").status_code == 200
+    web.cookies.set("phonedesk_admin", old)
+    assert web.get("/api/v1/profiles").status_code == 401  # the old one was ended
+    assert "auth.signed_in" in _actions(database, account)
+
+
+def test_next_redirects_only_to_local_paths(web: TestClient, account: AccountInfo) -> None:
+    username = pa_with_password(web, account)
+    cases = {
+        "/admin/profiles?q=ann": "/admin/profiles?q=ann",
+        "//evil.example/x": "/admin/extensions",
+        "https://evil.example/": "/admin/extensions",
+        "/\\evil.example": "/admin/extensions",
+        "javascript:alert(1)": "/admin/extensions",
+    }
+    for given, expected in cases.items():
+        r = sign_in(web, username, PA_PASSWORD, portal=False, next_path=given)
+        assert r.headers["location"] == expected, given
+
+
+def test_the_sign_in_form_needs_its_csrf_token(web: TestClient, account: AccountInfo) -> None:
+    username = pa_with_password(web, account)
+    web.get("/sign-in")
+    r = web.post("/sign-in", data={"username": username, "password": PA_PASSWORD},
+                 follow_redirects=False)
+    assert r.status_code == 403
+    assert "phonedesk_admin" not in r.headers.get("set-cookie", "")
+
+
+def test_wrong_password_and_unknown_username_read_the_same(
+    web: TestClient, database: Database, account: AccountInfo,
+) -> None:
+    username = pa_with_password(web, account)
+    wrong = sign_in(web, username, "not the right passphrase", portal=False)
+    unknown = sign_in(web, "nobody-here", "not the right passphrase", portal=False)
+    assert wrong.status_code == unknown.status_code == 401
+    assert _error(wrong.text) == _error(unknown.text)
+    assert "username or password" in _error(wrong.text)
+    assert "auth.sign_in_failed" in _actions(database, account)
+
+
+def _throttled(app: FastAPI, settings: Settings) -> None:
+    app.state.settings = settings.model_copy(update={
+        "signin_free_failures": 2,
+        "signin_delay_base_seconds": 2.0,
+        "signin_delay_max_seconds": 2.0,
+        "signin_lock_after": 5,
+        "signin_lock_minutes": 15.0,
+    })
+
+
+def _attempts(web: TestClient, username: str) -> list[tuple[int, str]]:
+    """Wrong passwords until the lock, waiting out each delay; what each answer said."""
+    seen: list[tuple[int, str]] = []
+    for _ in range(40):
+        r = sign_in(web, username, "wrong wrong wrong", portal=False)
+        seen.append((r.status_code, _error(r.text)))
+        if "minutes" in _error(r.text):
+            return seen
+        if r.status_code == 429:
+            time.sleep(float(r.headers["retry-after"]) + 0.05)
+    raise AssertionError(f"never locked: {seen}")
+
+
+def test_wrong_passwords_slow_down_then_lock_the_username(
+    app: FastAPI, web: TestClient, database: Database, settings: Settings,
+    account: AccountInfo,
+) -> None:
+    """R-V3: growing delays, then a temporary lock even for the right password."""
+    username = pa_with_password(web, account)
+    _throttled(app, settings)
+    seen = _attempts(web, username)
+    codes = [code for code, _ in seen]
+    assert codes[:3] == [401, 401, 401]  # the first failures cost nothing extra
+    assert 429 in codes[3:]  # then a delay is imposed
+    assert codes[-1] == 429 and "15 minutes" in seen[-1][1]
+    locked = sign_in(web, username, PA_PASSWORD, portal=False)
+    assert locked.status_code == 429  # the right password does not open a locked username
+    actions = _actions(database, account)
+    assert "auth.sign_in_locked" in actions and "auth.sign_in_refused" in actions
+
+    # Unknown usernames go through exactly the same answers: nothing tells them apart
+    # (tried from another address, so that the per-address counter starts afresh too).
+    with TestClient(app, base_url="https://testserver", client=("192.0.2.7", 50000)) as other:
+        ghost = _attempts(other, "ghost-user")
+    assert [c for c, _ in ghost] == codes
+    assert [m.replace("15 minutes", "") for _, m in ghost] == \
+        [m.replace("15 minutes", "") for _, m in seen]
+
+
+def test_sign_out_ends_the_session_on_the_server(
+    web: TestClient, database: Database, account: AccountInfo,
+) -> None:
+    username = pa_with_password(web, account)
+    sign_in(web, username, PA_PASSWORD, portal=False)
+    cookie = web.cookies["phonedesk_admin"]
+    refused = web.post("/sign-out", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert web.get("/api/v1/profiles").status_code == 200
+    page = web.get("/sign-in?next=/admin/extensions", follow_redirects=False)
+    assert page.status_code == 303  # already signed in
+    csrf = web.get("/api/v1/profiles")  # any page would do; take the token from the session
+    assert csrf.status_code == 200
+    from phonedesk.auth import sessions
+    with database.reading() as db:
+        active = sessions.lookup(db, cookie, kind="admin")
+        assert active is not None
+        token = active.session.csrf_token
+    out = web.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/sign-in?notice=signed-out"
+    web.cookies.set("phonedesk_admin", cookie)
+    assert web.get("/api/v1/profiles").status_code == 401
+    assert "You have signed out." in web.get("/sign-in?notice=signed-out").text
+    assert "auth.signed_out" in _actions(database, account)
+
+
+def test_disabling_refuses_the_live_session_and_voids_the_unused_link(
+    api: TestClient, web: TestClient, database: Database, account: AccountInfo,
+) -> None:
+    """R-D1: the next request of a disabled profile's session is refused; its link fails."""
+    eve = person_with_password(api, web, database, "Eve", "eve@acme.example",
+                               "eve's long passphrase", number="501")
+    assert sign_in(web, "eve@acme.example", "eve's long passphrase").status_code == 303
+    assert web.get("/api/v1/portal/messages").status_code == 200
+
+    fay = person(api, "Fay", "fay@acme.example", number="502")
+    fay_link = latest_link(database, "fay@acme.example")
+    assert web.get(fay_link).status_code == 200
+
+    for profile_id in (eve, fay):
+        r = api.post(f"/api/v1/profiles/{profile_id}/disable")
+        assert r.status_code == 200, r.text
+    assert web.get("/api/v1/portal/messages").status_code == 401
+    page = web.get(fay_link)
+    assert page.status_code == 410 and "no longer valid" in page.text
+    again = sign_in(web, "eve@acme.example", "eve's long passphrase")
+    assert again.status_code == 401 and "cannot use Virtual Office" in again.text
+
+    # R-D3: re-enabled, Eve may sign in again only where she has access (no extension now).
+    api.post(f"/api/v1/profiles/{eve}/enable")
+    assert sign_in(web, "eve@acme.example", "eve's long passphrase").status_code == 401
+
+
+def test_unchecking_virtual_office_takes_portal_access_away(
+    api: TestClient, web: TestClient, database: Database, account: AccountInfo,
+) -> None:
+    """R-V2: the session ends at once and sign-in is refused."""
+    person_with_password(api, web, database, "Gus", "gus@acme.example",
+                         "gus's long passphrase", number="601")
+    assert sign_in(web, "gus@acme.example", "gus's long passphrase").status_code == 303
+    assert web.get("/api/v1/portal/messages").status_code == 200
+    r = api.patch("/api/v1/extensions/601", json={"virtual_office_enabled": False})
+    assert r.status_code == 200, r.text
+    assert web.get("/api/v1/portal/messages").status_code == 401
+    assert sign_in(web, "gus@acme.example", "gus's long passphrase").status_code == 401
+
+
+def test_portal_and_admin_sessions_do_not_stand_in_for_each_other(
+    web: TestClient, account: AccountInfo,
+) -> None:
+    username = pa_with_password(web, account)
+    assert sign_in(web, username, PA_PASSWORD, portal=True).status_code == 303
+    assert web.get("/api/v1/portal/messages").status_code == 200
+    assert web.get("/api/v1/profiles").status_code == 401  # no admin session yet
+    page = web.get("/portal/sign-in")
+    assert page.status_code == 200 or page.status_code == 303
+    assert form_token(web.get("/sign-in").text)
+
+
+def test_many_usernames_from_one_address_lock_that_address(
+    app: FastAPI, web: TestClient, settings: Settings, account: AccountInfo,
+) -> None:
+    """R-V3: failures are counted per client address as well as per username."""
+    username = pa_with_password(web, account)
+    app.state.settings = settings.model_copy(update={
+        "signin_address_free_failures": 100, "signin_address_lock_after": 4})
+    for n in range(4):
+        assert sign_in(web, f"guess{n}", "wrong wrong wrong", portal=False).status_code == 401
+    blocked = sign_in(web, username, PA_PASSWORD, portal=False)
+    assert blocked.status_code == 429 and "Too many sign-in attempts" in blocked.text
+    with TestClient(app, base_url="https://testserver", client=("192.0.2.8", 50000)) as other:
+        assert sign_in(other, username, PA_PASSWORD, portal=False).status_code == 303
