@@ -83,24 +83,34 @@ def apply(scope: Scope, batch: ImportBatch, now: datetime) -> None:
             .values(username_key=None)
             .execution_options(synchronize_session=False)
         )
-        values = {f: getattr(ImportRow, f) for f in PROFILE_FIELDS}
-        result = db.execute(
-            update(Profile)
-            .where(
-                Profile.id == ImportRow.profile_id,
-                ImportRow.import_id == batch.id,
-                ImportRow.outcome == CHANGED,
-                Profile.version == ImportRow.base_version,
+        updated = 0
+        # One UPDATE per combination of changed fields (at most 127, usually one
+        # or two): each sets only those columns, so untouched indexes stay put.
+        masks = db.scalars(
+            select(ImportRow.changed_mask)
+            .where(ImportRow.import_id == batch.id, ImportRow.outcome == CHANGED)
+            .distinct()
+        ).all()
+        for mask in masks:
+            values: dict[str, Any] = {
+                f: getattr(ImportRow, f) for f, bit in FIELD_BITS.items() if mask & bit
+            }
+            if mask & FIELD_BITS["username"]:
+                values["username_key"] = ImportRow.username_key
+            result = db.execute(
+                update(Profile)
+                .where(
+                    Profile.id == ImportRow.profile_id,
+                    ImportRow.import_id == batch.id,
+                    ImportRow.outcome == CHANGED,
+                    ImportRow.changed_mask == mask,
+                    Profile.version == ImportRow.base_version,
+                )
+                .values(**values, version=Profile.version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
             )
-            .values(
-                **values,
-                username_key=ImportRow.username_key,
-                version=Profile.version + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != batch.changed_count:  # type: ignore[attr-defined]
+            updated += result.rowcount  # type: ignore[attr-defined]
+        if updated != batch.changed_count:
             raise PreconditionFailed(
                 "Some profiles in this file were changed by someone else while it was being "
                 "applied. Nothing was applied; upload the file again.",
