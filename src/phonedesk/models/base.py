@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,9 @@ def new_public_id(prefix: str) -> str:
     A leading letter stops Excel from reading values such as ``1e05`` as numbers;
     75 random bits make a clash negligible even across bulk imports.
     """
-    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(15))
+    # Base32 of random bytes uses exactly _ALPHABET; 15 characters carry 75 bits.
+    # One urandom call instead of fifteen: bulk imports create 100,000 at a time.
+    return prefix + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:15].lower()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
