@@ -68,10 +68,12 @@ class ImportRow(Base):
 
     __tablename__ = "import_rows"
     __table_args__ = (
+        # Paging the preview, paging by outcome, and the "profile in this file"
+        # probes of the uniqueness and staleness checks; nothing more, since
+        # every index slows staging.
         Index("ix_import_rows_import_row", "import_id", "row_number"),
-        Index("ix_import_rows_import_outcome", "import_id", "outcome"),
+        Index("ix_import_rows_import_outcome", "import_id", "outcome", "row_number"),
         Index("ix_import_rows_import_profile", "import_id", "profile_id"),
-        Index("ix_import_rows_import_username", "import_id", "username_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -78,10 +78,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_rows")),
     )
     op.create_index("ix_import_rows_import_row", "import_rows", ["import_id", "row_number"])
-    op.create_index("ix_import_rows_import_outcome", "import_rows", ["import_id", "outcome"])
+    op.create_index("ix_import_rows_import_outcome", "import_rows",
+                    ["import_id", "outcome", "row_number"])
     op.create_index("ix_import_rows_import_profile", "import_rows", ["import_id", "profile_id"])
-    op.create_index("ix_import_rows_import_username", "import_rows",
-                    ["import_id", "username_key"])
 
 
 def downgrade() -> None:
