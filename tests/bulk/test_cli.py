@@ -105,3 +105,40 @@ def test_file_level_error_has_null_row(cli_env: None, account: AccountInfo,
     assert "missing" in result["errors"][0]["message"]
     code, stdout = _run("profiles", "import", str(tmp_path / "nope.csv"), "--json")
     assert code == 1 and json.loads(stdout)["errors"][0]["row"] is None
+
+
+def test_progress_bar_on_a_terminal(settings: Settings, account: AccountInfo,
+                                    tmp_path: Path) -> None:
+    """DESIGN §2: `import` shows a progress bar when stderr is a terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    path = tmp_path / "new.csv"
+    path.write_bytes(csv_bytes([["", f"P{i}", "X", f"p{i}@acme.example", f"p{i}"]
+                                for i in range(20)]))
+    env = {**os.environ, "PHONEDESK_DATABASE_URL": settings.database_url,
+           "PHONEDESK_ENVIRONMENT": "test", "PHONEDESK_SECRET_KEY": settings.secret_key,
+           "COLUMNS": "100", "TERM": "xterm"}
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "phonedesk.cli.main", "profiles", "import", str(path),
+             "--json"],
+            stdout=subprocess.PIPE, stderr=terminal, env=env, timeout=120, check=False)
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(controller)
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout)["counts"]["new"] == 20
+    assert b"Validating" in seen or b"Applying" in seen
