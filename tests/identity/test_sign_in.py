@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from fastapi import FastAPI
@@ -134,8 +135,8 @@ def test_wrong_passwords_slow_down_then_lock_the_username(
     with TestClient(app, base_url="https://testserver", client=("192.0.2.7", 50000)) as other:
         ghost = _attempts(other, "ghost-user")
     assert [c for c, _ in ghost] == codes
-    assert [m.replace("15 minutes", "") for _, m in ghost] == \
-        [m.replace("15 minutes", "") for _, m in seen]
+    assert [re.sub(r"\d+ seconds?", "N", m) for _, m in ghost] == \
+        [re.sub(r"\d+ seconds?", "N", m) for _, m in seen]
 
 
 def test_sign_out_ends_the_session_on_the_server(
