@@ -47,7 +47,7 @@ def flow_profile_changes(db: Session, account: Account, profile: Profile, fields
     """Copy changed profile fields to every unedited extension field it holds (R-E4).
 
     Set-based: one UPDATE per affected extension field, whatever the number of
-    extensions.
+    extensions. Each bumps the extension's version, so its ETag changes with it.
     """
     for ext_field, source in SOURCES.items():
         if source not in fields:
@@ -59,7 +59,8 @@ def flow_profile_changes(db: Session, account: Account, profile: Profile, fields
                 _held_by(account, profile),
                 getattr(Extension, f"{ext_field}_edited").is_(False),
             )
-            .values({ext_field: getattr(profile, source), "updated_at": utcnow()})
+            .values({ext_field: getattr(profile, source), "updated_at": utcnow(),
+                     "version": Extension.version + 1})
             .execution_options(synchronize_session="fetch")
         )
 
@@ -98,7 +99,8 @@ def repopulate_held(db: Session, account: Account, primary_admin: Profile) -> No
                 Extension.profile_id.is_(None),
                 getattr(Extension, f"{ext_field}_edited").is_(False),
             )
-            .values({ext_field: getattr(primary_admin, source), "updated_at": utcnow()})
+            .values({ext_field: getattr(primary_admin, source), "updated_at": utcnow(),
+                     "version": Extension.version + 1})
             .execution_options(synchronize_session="fetch")
         )
 
