@@ -247,3 +247,29 @@ def test_extension_list_and_search(api: TestClient) -> None:
     assert [e["number"] for e in get(api, "/extensions?q=archer")["items"]] == ["101"]
     assert [e["number"] for e in get(api, f"/extensions?profile_id={alice['id']}")["items"]] \
         == ["101"]
+
+
+def test_extension_etag_changes_whenever_its_content_does(api: TestClient,
+                                                          account: AccountInfo) -> None:
+    """A change that flows in from the holder's profile (R-E4) or from a PA transfer
+    (R-AC2) changes the extension, so its version/ETag must change too: a client
+    that read it before must get 412, not overwrite what it never saw."""
+    alice = create_profile(api, "Alice", "Archer", "alice@acme.example")
+    create_extension(api, "101")
+    create_extension(api, "102")
+    assign(api, "101", alice["id"])
+    before = api.get(f"{API}/extensions/101").headers["etag"]
+    api.patch(f"{API}/profiles/{alice['id']}", json={"email": "alice@new.example"})
+    after = api.get(f"{API}/extensions/101")
+    assert after.json()["voicemail_email"] == "alice@new.example"
+    assert after.headers["etag"] != before
+    error_of(api.patch(f"{API}/extensions/101", json={"caller_id_first_name": "Stale"},
+                       headers={"If-Match": before}), 412)
+
+    held_before = api.get(f"{API}/extensions/102").headers["etag"]
+    bea = create_profile(api, "Bea", "Boss", "bea@acme.example", username="bea")
+    api.put(f"{API}/profiles/{bea['id']}/role", json={"role": "administrator"})
+    api.put(f"{API}/primary-administrator", json={"profile_id": bea["id"]})
+    held = api.get(f"{API}/extensions/102")
+    assert held.json()["voicemail_email"] == "bea@acme.example"
+    assert held.headers["etag"] != held_before
