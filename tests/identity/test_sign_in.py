@@ -231,3 +231,22 @@ def test_many_usernames_from_one_address_lock_that_address(
     assert blocked.status_code == 429 and "Too many sign-in attempts" in blocked.text
     with TestClient(app, base_url="https://testserver", client=("192.0.2.8", 50000)) as other:
         assert sign_in(other, username, PA_PASSWORD, portal=False).status_code == 303
+
+
+def test_stale_counters_are_pruned(
+    web: TestClient, database: Database, account: AccountInfo,
+) -> None:
+    """Guessed usernames must not fill the counter table for ever."""
+    from datetime import timedelta
+
+    from phonedesk.models import SignInThrottle
+    from phonedesk.models.base import utcnow
+
+    old = utcnow() - timedelta(days=2)
+    with database.transaction() as db:
+        db.add(SignInThrottle(key="user:long-gone", failures=3, first_failure_at=old,
+                              last_failure_at=old))
+    assert sign_in(web, "someone-else", "wrong wrong wrong", portal=False).status_code == 401
+    with database.reading() as db:
+        keys = set(db.scalars(select(SignInThrottle.key)))
+    assert "user:long-gone" not in keys and "user:someone-else" in keys

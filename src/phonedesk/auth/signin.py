@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,6 +117,17 @@ def _record_failure(db: Session, settings: Settings, key: str, by_address: bool,
     return False
 
 
+def _prune(db: Session, settings: Settings, now: datetime) -> None:
+    """Drop counters nobody needs any more, so guessed usernames cannot fill the table."""
+    cutoff = now - timedelta(minutes=settings.signin_lock_minutes)
+    db.execute(
+        delete(SignInThrottle)
+        .where(SignInThrottle.last_failure_at < cutoff,
+               or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < now))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _forgive(db: Session, key: str) -> None:
     db.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
 
@@ -173,6 +184,7 @@ def sign_in(
 
     profile, account = found if found else (None, None)
     if profile is None or not passwords.verify(profile.password_hash, password):
+        _prune(db, settings, now)
         locked = False
         for key, by_address in keys:
             locked = _record_failure(db, settings, key, by_address, now) or locked

@@ -33,6 +33,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_throttles")),
         sa.UniqueConstraint("key", name=op.f("uq_sign_in_throttles_key")),
     )
+    with op.batch_alter_table("sign_in_throttles", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sign_in_throttles_last_failure_at"), ["last_failure_at"], unique=False
+        )
     op.create_table(
         "messages",
         sa.Column("id", sa.Integer(), nullable=False),
