@@ -27,7 +27,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not base:
         pytest.skip("PostgreSQL tests need PHONEDESK_TEST_DATABASE_URL")
     url = make_url(normalize_url(base))
-    name = f"{url.database}_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"{url.database}_migrations_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
