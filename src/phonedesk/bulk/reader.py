@@ -20,6 +20,7 @@ from phonedesk.bulk.columns import STANDARD_COLUMNS, header_key, unneutralise
 from phonedesk.models import Account
 
 CHUNK = 1 << 20
+SNIFF_BYTES = 1 << 16
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
@@ -101,15 +102,12 @@ def _pick_delimiter(line: str) -> str:
 
 
 def _first_line(stream: BinaryIO, encoding: str) -> str:
-    """The first non-blank line, for sniffing the delimiter."""
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-    try:
-        for line in text:
-            if line.strip():
-                return line
-        return ""
-    finally:
-        text.detach()
+    """The first non-blank line (of the first 64 KiB), for sniffing the delimiter."""
+    head = stream.read(SNIFF_BYTES).decode(encoding, errors="replace")
+    for line in head.splitlines():
+        if line.strip():
+            return line
+    return ""
 
 
 def _map_header(cells: list[str], account: Account) -> tuple[list[str | None], list[str]]:
