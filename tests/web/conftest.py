@@ -2,9 +2,8 @@
 
 One server and one browser for the whole run keep the suite fast; each test gets
 its own account (accounts isolate everything, R-AC1) and its own browser context
-(no shared cookies). Browser tests run on SQLite only: the pages call the same
-services whose storage behaviour the service and API suites check on both
-databases.
+(no shared cookies). They run on SQLite, and on PostgreSQL as well when
+PHONEDESK_TEST_DATABASE_URL is set (in a database of their own).
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,16 +23,18 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from phonedesk.app import create_app
 from phonedesk.auth import sessions
 from phonedesk.auth.web import COOKIES
 from phonedesk.config import Settings
-from phonedesk.db import Database
+from phonedesk.db import Database, normalize_url
 from phonedesk.migrate import upgrade
 from phonedesk.models import Profile
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
-from tests.conftest import AccountInfo, make_account
+from tests.conftest import PG_ENV, AccountInfo, make_account
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -96,15 +98,47 @@ class _Uvicorn(uvicorn.Server):
         pass
 
 
-@pytest.fixture(scope="session")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
+
+
+@contextmanager
+def _database_url(backend: str, root: Path) -> Iterator[str]:
+    """A migrated database of its own for the browser tests' server."""
+    if backend == "sqlite":
+        url = f"sqlite:///{root / 'phonedesk.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = make_url(normalize_url(os.environ[PG_ENV]))
+    name = f"{base.database}_web_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=_backends())
+def web_server(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     root = tmp_path_factory.mktemp("web")
+    with _database_url(request.param, root) as url:
+        yield from _serve(url, root)
+
+
+def _serve(url: str, root: Path) -> Iterator[Server]:
     mailbox = Mailbox()
     mailbox.controller.start()
-    url = f"sqlite:///{root / 'phonedesk.db'}"
-    upgrade(url)
     port = _free_port()
     settings = Settings(
         environment="test",

@@ -143,9 +143,10 @@ def test_front_lobby_common_area_profile(
     page.get_by_label("Last Name").fill("Lobby")
     page.get_by_label("Email Address").fill(acct.admin_email)
     expect(page.get_by_label("User Name")).to_have_value(acct.admin_email)
-    page.get_by_label("User Name").fill(f"pat{acct.id - 0}")  # somebody's username: refused
+    # The primary administrator's username is taken (R-P2: unique, case-insensitive).
+    page.get_by_label("User Name").fill(f"PAT{acct.name.split()[-1]}")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#f-username-error")).to_be_visible()
+    expect(page.locator("#f-username-error")).to_contain_text("already taken")
     expect(page.get_by_label("First Name")).to_have_value("Front")
     lobby = f"Front Lobby {acct.id}"
     page.get_by_label("User Name").fill(lobby)
