@@ -268,3 +268,22 @@ def test_created_inactive_user_is_disabled(scim: TestClient, database: Database)
     uid = _create(scim, "gone", active=False)["id"]
     assert profile_state(database, uid)["status"] == "disabled"
     assert scim.get(f"/scim/v2/Users/{uid}").json()["active"] is False
+
+
+def test_put_keeps_what_it_does_not_mention(scim: TestClient, database: Database) -> None:
+    """A PUT without the extension or externalId leaves an administrator's values alone;
+    a PUT that sends them replaces them."""
+    uid = _create(scim, "ada", externalId="e-1", **{EXTENSION: {"customField1": "Sales"}})["id"]
+    body = new_user("ada", family="Byron")
+    del body["active"]
+    kept = scim.put(f"/scim/v2/Users/{uid}", json=body)
+    assert kept.status_code == 200, kept.text
+    state = profile_state(database, uid)
+    assert (state["last_name"], state["custom_field_1"], state["external_id"],
+            state["status"]) == ("Byron", "Sales", "e-1", "active")
+    replaced = scim.put(f"/scim/v2/Users/{uid}", json=new_user(
+        "ada", externalId="e-2", **{EXTENSION: {"customField2": "Berlin"}}))
+    assert replaced.status_code == 200
+    state = profile_state(database, uid)
+    assert (state["custom_field_1"], state["custom_field_2"], state["external_id"]) == (
+        None, "Berlin", "e-2")

@@ -8,14 +8,15 @@ only ever changed through the profile service's disable/enable (R-D1, R-D3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from scim2_models import Meta
 
 from phonedesk.models import Profile
 from phonedesk.models.profile import ACTIVE
 from phonedesk.scim.errors import ScimRequestError
-from phonedesk.scim.models import ProfileFields, User, UserEmail, UserName
+from phonedesk.scim.models import EXTENSION_SCHEMA, ProfileFields, User, UserEmail, UserName
 
 CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
 
@@ -117,3 +118,19 @@ def to_state(user: User) -> ProfileState:
         external_id=user.external_id,
         active=user.active,
     )
+
+
+def keep_unsent(state: ProfileState, body: dict[str, Any], profile: Profile) -> ProfileState:
+    """PUT: keep what the client did not mention at all (RFC 7644 §3.5.1 leaves it open).
+
+    Identity providers that do not manage PhoneDesk's custom fields, or that
+    keep no external id, must not wipe what an administrator set.
+    """
+    keys = {key.lower() for key in body}
+    if EXTENSION_SCHEMA.lower() not in keys:
+        state = replace(
+            state, custom_fields={field: getattr(profile, field) for field in CUSTOM_FIELDS}
+        )
+    if "externalid" not in keys:
+        state = replace(state, external_id=profile.external_id)
+    return state
