@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from phonedesk import __version__
+from phonedesk.api import docs as api_docs
 from phonedesk.api import errors
 from phonedesk.api.router import api_router
 from phonedesk.auth import web as auth_web  # noqa: F401  (registers the session principal)
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Account manager for hosted phone systems: user profiles, extensions, "
         "CSV onboarding, offboarding and SCIM provisioning.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served offline by api.docs
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.owns_database = owns
     errors.install(app)
+    api_docs.install(app, openapi_url="/api/v1/openapi.json")
     app.include_router(api_router)
     app.include_router(auth_pages_router)
     scim_errors.install()
