@@ -116,6 +116,11 @@ def test_admin_signs_in_through_the_sign_in_page_and_read_only_admins_cannot_cha
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My Account › User Profiles")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/admin/profiles$"))  # back where they were going
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+    page.goto(web_server.url + "/admin/profiles")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next="))
     ro = run(lambda s: profiles.create_profile(s, first_name="Rae", last_name="Only",
                                                email="rae@webco.example",
                                                username=f"rae{acct.id}").public_id)
