@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -130,11 +132,14 @@ def test_etag_is_meta_version_and_if_match_guards_writes(scim: TestClient,
                                                          database: Database) -> None:
     user = _create(scim, "ada")
     uid, tag = user["id"], user["meta"]["version"]
+    assert user["meta"]["lastModified"] == user["meta"]["created"]  # RFC 7643 §3.1
     got = scim.get(f"/scim/v2/Users/{uid}")
     assert got.headers["ETag"] == got.json()["meta"]["version"] == tag
     ok = scim.patch(f"/scim/v2/Users/{uid}", headers={"If-Match": tag}, json=patch_body(
         {"op": "replace", "path": "name.familyName", "value": "Byron"}))
     assert ok.status_code == 200 and ok.headers["ETag"] != tag
+    meta = ok.json()["meta"]
+    assert datetime.fromisoformat(meta["lastModified"]) > datetime.fromisoformat(meta["created"])
     for response in (
         scim.patch(f"/scim/v2/Users/{uid}", headers={"If-Match": tag}, json=patch_body(
             {"op": "replace", "path": "name.familyName", "value": "Stale"})),

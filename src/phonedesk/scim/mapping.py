@@ -60,7 +60,8 @@ def to_resource(profile: Profile, base_url: str) -> User:
         meta=Meta(
             resource_type="User",
             created=profile.created_at,
-            last_modified=profile.updated_at,
+            # RFC 7643 §3.1: never modified means lastModified equals created.
+            last_modified=profile.updated_at if profile.version > 1 else profile.created_at,
             location=f"{base_url.rstrip('/')}/scim/v2/Users/{profile.public_id}",
             version=version_tag(profile),
         ),
