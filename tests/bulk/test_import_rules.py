@@ -37,6 +37,12 @@ def test_tampered_internal_id_is_an_error_telling_not_to_edit_it(api: TestClient
     assert "not a profile of this account" in message and "Do not edit" in message
 
 
+def test_long_garbage_internal_id_is_an_error_not_a_crash(api: TestClient) -> None:
+    body = upload(api, csv_bytes([["x" * 5000, "Ann", "Lee", "ann@acme.example", "ann"]]))
+    [(row, column, _)] = errors_of(body)
+    assert (row, column) == (2, "Internal ID")
+
+
 def test_internal_id_of_another_account_is_an_error(
     api: TestClient, database: Database, settings: Settings
 ) -> None:

@@ -50,6 +50,11 @@ USERNAME_TAKEN = (
 )
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell quoted in a message, cut short if it is long."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def column_labels(custom_labels: dict[int, str]) -> dict[str, str]:
     """The header label users see for each field."""
     labels = dict(STANDARD_COLUMNS)
@@ -96,7 +101,6 @@ class Stager:
         self.present = set(info.present)
         self.custom_labels = scope.account.custom_labels()
         self.labels = column_labels(self.custom_labels)
-        self.custom_present = [f for f in CUSTOM_FIELDS if f in self.present]
         self._buffer: list[Row] = []
         self._ids_seen: dict[str, int] = {}
         self._keys_seen: dict[str, int] = {}
@@ -187,13 +191,13 @@ class Stager:
             first = self._ids_seen.get(public_id)
             if first is not None:
                 repeated = True
-                fail("public_id", f"The Internal ID “{public_id}” is also on row {first}; "
+                fail("public_id", f"The Internal ID “{_shown(public_id)}” is also on row {first}; "
                      "each profile can appear only once in a file.")
             else:
                 self._ids_seen[public_id] = row.number
             current = existing.get(public_id)
             if current is None:
-                fail("public_id", f"The Internal ID “{public_id}” is not a profile of this "
+                fail("public_id", f"The Internal ID “{_shown(public_id)}” is not a profile of this "
                      "account. Do not edit the Internal ID column: keep it as downloaded, "
                      "and leave it blank for new profiles.")
         before = current.values if current is not None else None

@@ -82,7 +82,7 @@ class ImportRow(Base):
     outcome: Mapped[str] = mapped_column(String(10))
     profile_id: Mapped[int | None] = mapped_column(Integer)  # existing profile, if any
     base_version: Mapped[int | None] = mapped_column(Integer)  # its version when validated
-    public_id: Mapped[str | None] = mapped_column(String(40))  # Internal ID (new: assigned)
+    public_id: Mapped[str | None] = mapped_column(Text)  # Internal ID (new: assigned)
     first_name: Mapped[str | None] = mapped_column(Text)
     last_name: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)

@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=10), nullable=False),
         sa.Column("profile_id", sa.Integer(), nullable=True),
         sa.Column("base_version", sa.Integer(), nullable=True),
-        sa.Column("public_id", sa.String(length=40), nullable=True),
+        sa.Column("public_id", sa.Text(), nullable=True),
         sa.Column("first_name", sa.Text(), nullable=True),
         sa.Column("last_name", sa.Text(), nullable=True),
         sa.Column("email", sa.Text(), nullable=True),
