@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ NAMING_CONVENTION = {
 }
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_ID_TABLE = bytes(ord(_ALPHABET[b % 32]) for b in range(256))
 
 
 def utcnow() -> datetime:
@@ -33,9 +33,9 @@ def new_public_id(prefix: str) -> str:
     A leading letter stops Excel from reading values such as ``1e05`` as numbers;
     75 random bits make a clash negligible even across bulk imports.
     """
-    # Base32 of random bytes uses exactly _ALPHABET; 15 characters carry 75 bits.
-    # One urandom call instead of fifteen: bulk imports create 100,000 at a time.
-    return prefix + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:15].lower()
+    # Each random byte picks one of 32 letters evenly (256 = 8 x 32): 15 carry 75
+    # bits. One urandom call and one translate, since imports make 100,000 at once.
+    return prefix + secrets.token_bytes(15).translate(_ID_TABLE).decode("ascii")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
