@@ -200,7 +200,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{workdir / 'phonedesk.db'}"
     run = uuid.uuid4().hex[:6]
     settings = Settings(environment="test", secret_key="bench-secret-key", database_url=url,
-                        import_max_rows=max(args.rows, 250_000),
+                        import_max_rows=max(args.rows + 1, 250_000),
                         import_max_bytes=1 << 31, mail_dir=workdir / "mail")
     upgrade(url)
     database = Database.from_url(url)
