@@ -11,9 +11,11 @@ from typing import Any
 from playwright.sync_api import expect
 
 from phonedesk.extensions import service as extensions
+from phonedesk.messages import service as messages
+from phonedesk.models.web_session import KIND_PORTAL
 from phonedesk.profiles import service as profiles
 from tests.conftest import AccountInfo
-from tests.web.conftest import ScopeFor, Server
+from tests.web.conftest import ScopeFor, Server, sign_in_as
 
 
 def _read_csv(path: str) -> list[list[str]]:
@@ -163,7 +165,7 @@ def test_front_lobby_common_area_profile(
 
 
 def test_disable_profile_moves_its_extensions_to_the_primary_administrator(
-    admin_page: Any, web_server: Server, acct: AccountInfo, run: ScopeFor
+    admin_page: Any, context: Any, web_server: Server, acct: AccountInfo, run: ScopeFor
 ) -> None:
     """Seed item 6 / R-D1: the confirmation says what will happen; then it happens."""
     def setup(s: Any) -> str:
@@ -172,6 +174,8 @@ def test_disable_profile_moves_its_extensions_to_the_primary_administrator(
         for n in ("201", "202"):
             extensions.create_extension(s, number=n, profile_id=p.public_id)
         extensions.update_extension(s, "202", {"voicemail_email": "gil@home.example"})
+        messages.deposit(s, number="201", data=b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 28,
+                         caller_number="+15550123")
         return p.public_id
 
     gil = run(setup)
@@ -195,6 +199,10 @@ def test_disable_profile_moves_its_extensions_to_the_primary_administrator(
     page.get_by_role("link", name="Edit extension 202").click()
     # R-D1: the private address was cleared; notifications go to the PA.
     expect(page.get_by_label("Voicemail-to-email address")).to_have_value(acct.admin_email)
+    # Seed item 6: the primary administrator retrieves the voicemail in Virtual Office.
+    sign_in_as(web_server, context, acct.primary_admin_id, kind=KIND_PORTAL)
+    page.goto(web_server.url + "/portal/messages")
+    expect(page.locator("body")).to_contain_text("from +15550123 · extension 201")
     page.goto(web_server.url + f"/admin/profiles/{gil}")
     page.get_by_role("button", name="Enable profile").click()
     page.get_by_role("dialog").get_by_role("button", name="Enable profile").click()
