@@ -250,3 +250,24 @@ def test_stale_counters_are_pruned(
     with database.reading() as db:
         keys = set(db.scalars(select(SignInThrottle.key)))
     assert "user:long-gone" not in keys and "user:someone-else" in keys
+
+
+def test_a_check_made_before_a_password_change_does_not_sign_in(
+    web: TestClient, database: Database, settings: Settings, account: AccountInfo,
+) -> None:
+    """The hash is verified outside the write transaction; it must still be the stored one."""
+    from phonedesk.auth import passwords, signin
+    from phonedesk.models import Profile
+
+    username = pa_with_password(web, account)
+    with database.reading() as db:
+        check = signin.check_password(db, username=username, password=PA_PASSWORD)
+    assert check.matches
+    with database.transaction() as db:
+        pa = db.scalar(select(Profile).where(Profile.email == account.admin_email))
+        assert pa is not None
+        pa.password_hash = passwords.hash_password("a changed passphrase")
+    with database.transaction() as db:
+        outcome = signin.sign_in(db, settings, kind="admin", username=username,
+                                 password=PA_PASSWORD, check=check)
+    assert not outcome.ok and outcome.token is None

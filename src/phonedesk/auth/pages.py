@@ -145,12 +145,18 @@ async def _do_sign_in(request: Request, kind: str) -> Response:
                              error="This form had expired. Enter your details again.")
     settings = _settings(request)
     old_token = session_token(request, kind)
-    with _database(request).transaction() as db:
+    password = fields.get("password", "")
+    database = _database(request)
+    with database.reading() as db:  # the slow hash, outside the write transaction
+        check = signin.check_password(db, username=username, password=password,
+                                      client_address=_client(request))
+    with database.transaction() as db:
         if old_token:
             signin.sessions.end(db, old_token)  # a new session id at every sign-in
         outcome = signin.sign_in(
-            db, settings, kind=kind, username=username, password=fields.get("password", ""),
+            db, settings, kind=kind, username=username, password=password,
             client_address=_client(request), user_agent=request.headers.get("user-agent"),
+            check=check,
         )
     if not outcome.ok:
         response = _sign_in_page(request, kind, next_path=next_path, username=username,

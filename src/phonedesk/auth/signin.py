@@ -158,6 +158,33 @@ def profile_actor(profile: Profile) -> Actor:
     return Actor(kind="profile", id=profile.public_id, label=profile.display_name)
 
 
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The slow half of a sign-in: the argon2 verification, done on a read-only session.
+
+    On SQLite a write transaction holds the database's write lock from its first
+    statement; verifying there would stall every other writer for the length of
+    a hash on each attempt. The interface runs this first, then :func:`sign_in`.
+    """
+
+    username: str
+    verified_hash: str | None  # the hash the password was checked against
+    matches: bool
+    blocked: bool  # throttled already: the password was not looked at
+
+
+def check_password(db: Session, *, username: str, password: str,
+                   client_address: str | None = None) -> PasswordCheck:
+    """Verify without writing anything (no counters, no audit: :func:`sign_in` does that)."""
+    keys = [k for k, _ in _keys(username, client_address)]
+    if _seconds_blocked(db, keys, utcnow()):
+        return PasswordCheck(username=username, verified_hash=None, matches=False, blocked=True)
+    found = _find_profile(db, username)
+    stored = found[0].password_hash if found else None
+    return PasswordCheck(username=username, verified_hash=stored,
+                         matches=passwords.verify(stored, password), blocked=False)
+
+
 def sign_in(
     db: Session,
     settings: Settings,
@@ -167,8 +194,16 @@ def sign_in(
     password: str,
     client_address: str | None = None,
     user_agent: str | None = None,
+    check: PasswordCheck | None = None,
 ) -> SignInOutcome:
-    """Check a username and password for ``kind`` ("admin" or "portal")."""
+    """Sign in to ``kind`` ("admin" or "portal"), counting failures and auditing.
+
+    ``check`` is the result of :func:`check_password` for the same input, made
+    before this write transaction began; without it the password is verified here.
+    """
+    if check is None or check.username != username:
+        check = check_password(db, username=username, password=password,
+                               client_address=client_address)
     now = utcnow()
     keys = _keys(username, client_address)
     found = _find_profile(db, username)
@@ -176,14 +211,17 @@ def sign_in(
     anonymous = Actor(kind="anonymous", id=None, label=f"Sign-in from {client_address or '?'}")
 
     wait = _seconds_blocked(db, [k for k, _ in keys], now)
-    if wait:
+    if wait or check.blocked:
+        wait = max(wait, 1)
         if found:
             _audit(db, settings, found[1], found[0], "auth.sign_in_refused", anonymous,
                    {**detail, "reason": "throttled"})
         return SignInOutcome(ok=False, message=_wait_message(wait), retry_after_seconds=wait)
 
     profile, account = found if found else (None, None)
-    if profile is None or not passwords.verify(profile.password_hash, password):
+    # The password counts only if it was checked against the hash that is stored now.
+    if (profile is None or not check.matches
+            or profile.password_hash != check.verified_hash):
         _prune(db, settings, now)
         locked = False
         for key, by_address in keys:
