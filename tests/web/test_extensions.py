@@ -186,6 +186,12 @@ def test_unknown_extension_and_unsigned_visitors_get_pages_not_json(
     assert response.status == 404
     expect(admin_page.get_by_role("heading", name="Not found")).to_be_visible()
     expect(admin_page.locator(".field-error")).to_contain_text("No extension 999999")
+    # A post without the session's CSRF token: a readable page, not JSON.
+    forged = admin_page.request.post(web_server.url + "/admin/extensions/999999/remove-profile",
+                                     form={"csrf_token": "forged"}, max_redirects=0)
+    assert forged.status == 403
+    assert forged.headers["content-type"].startswith("text/html")
+    assert "This form has expired" in forged.text() and "Traceback" not in forged.text()
     ctx = browser.new_context()
     try:
         anon = ctx.new_page()
