@@ -199,3 +199,31 @@ def test_unknown_extension_and_unsigned_visitors_get_pages_not_json(
         assert "/sign-in" in anon.url
     finally:
         ctx.close()
+
+
+def test_create_new_user_profile_with_the_keyboard_only(
+    admin_page: Any, web_server: Server, acct: AccountInfo, run: ScopeFor
+) -> None:
+    """The dialog opens, traps and returns focus, and submits with Enter (issue quality list)."""
+    run(lambda s: extensions.create_extension(s, number="901"))
+    page = admin_page
+    page.goto(web_server.url + "/admin/extensions/901")
+    page.get_by_role("button", name="Create New User Profile").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Create New User Profile")
+    expect(dialog.get_by_label("First Name")).to_be_focused()
+    page.keyboard.type("Kim")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Park")
+    page.keyboard.press("Tab")
+    page.keyboard.type("kim.park@webco.example")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_label("User Name")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"kimpark{acct.id}")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("radio", name="New profile: Kim Park")).to_be_focused()
+    page.get_by_role("button", name="Save Changes").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("assigned to Kim Park")
