@@ -34,7 +34,7 @@ from phonedesk.bulk.reader import CsvFile, FileRejected
 from phonedesk.bulk.staging import Stager, column_labels
 from phonedesk.config import Settings
 from phonedesk.db import Database
-from phonedesk.errors import Conflict, NotFound
+from phonedesk.errors import Conflict, NotFound, ValidationFailed
 from phonedesk.models import Account, ImportBatch, ImportRow, Profile
 from phonedesk.models.base import utcnow
 from phonedesk.models.bulk import (
@@ -213,6 +213,8 @@ def list_rows(
     """A page of the preview's rows in file order, optionally of one outcome."""
     stmt = select(ImportRow).where(ImportRow.import_id == batch.id)
     if outcome:
+        if outcome not in OUTCOMES:
+            raise ValidationFailed(f"Outcome is one of {', '.join(OUTCOMES)}.", field="outcome")
         stmt = stmt.where(ImportRow.outcome == outcome)
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     labels = column_labels(scope.account.custom_labels())
