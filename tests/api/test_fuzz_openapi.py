@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import AccountInfo, auth
 
-POSITIVE_EXAMPLES = 10
-NEGATIVE_EXAMPLES = 10
+POSITIVE_EXAMPLES = 6
+NEGATIVE_EXAMPLES = 5
 
 
 def _seed(api: TestClient, account: AccountInfo) -> dict[str, str]:
@@ -82,7 +82,7 @@ def test_no_endpoint_gives_500(app: FastAPI, api: TestClient, account: AccountIn
         for mode, examples in ((GenerationMode.POSITIVE, POSITIVE_EXAMPLES),
                                (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)):
             _run(operation, mode, headers, None, examples)
-            if operation.path_parameters:
+            if operation.path_parameters and mode is GenerationMode.POSITIVE:
                 _run(operation, mode, headers, real, examples)
 
 
