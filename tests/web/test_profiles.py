@@ -199,6 +199,9 @@ def test_disable_profile_moves_its_extensions_to_the_primary_administrator(
     page.get_by_role("link", name="Edit extension 202").click()
     # R-D1: the private address was cleared; notifications go to the PA.
     expect(page.get_by_label("Voicemail-to-email address")).to_have_value(acct.admin_email)
+    page.goto(web_server.url + f"/admin/profiles/{acct.primary_admin_id}")
+    expect(page.locator(".held-list")).to_contain_text("Extension 201 (held)")
+    expect(page.locator(".held-list")).to_contain_text("Extension 202 (held)")
     # Seed item 6: the primary administrator retrieves the voicemail in Virtual Office.
     sign_in_as(web_server, context, acct.primary_admin_id, kind=KIND_PORTAL)
     page.goto(web_server.url + "/portal/messages")

@@ -16,6 +16,7 @@ from phonedesk.audit import service as audit
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.bulk import service as bulk
 from phonedesk.errors import ValidationFailed
+from phonedesk.extensions import portal as my_extensions
 from phonedesk.models import Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
 from phonedesk.profiles import service as profiles
@@ -190,7 +191,10 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
     events, events_total = audit.list_events(
         scope, audit.AuditFilter(target_type="profile", target_id=profile.public_id), limit=20)
     role = profiles.role_of(scope.account, profile)
+    held = ([e.number for e in my_extensions.list_own(scope, profile) if e.profile_id is None]
+            if pa.id == profile.id else [])
     return {
+        "held": held,
         "section": "profiles",
         "profile": profile,
         "numbers": numbers,
