@@ -10,6 +10,7 @@ those edits without deleting anything (R-D1); re-enabling does not take them bac
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -30,6 +31,16 @@ from tests.api.helpers import (
 from tests.conftest import AccountInfo
 
 SETUP_PREFIX = "https://phonedesk.example.test/password/setup/"
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _wav() -> bytes:
+    """A real, silent, 0.1 s 8 kHz mono WAV file."""
+    frames = b"\x00\x00" * 800
+    header = b"RIFF" + struct.pack("<I", 36 + len(frames)) + b"WAVE"
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
+    return header + fmt + b"data" + struct.pack("<I", len(frames)) + frames
 
 
 def _directory(api: TestClient) -> dict[str, list[str]]:
@@ -109,6 +120,14 @@ def test_seed_story_end_to_end(api: TestClient, account: AccountInfo,
     assert get(api, "/extensions/101")["caller_id_last_name"] == "Archer-Smith"
     assert get(api, "/extensions/102")["caller_id_last_name"] == "Archer-Smith"
 
+    # Something stored for each extension: a fax on 101 and a voicemail on 102 (R-M1).
+    for number, data in (("101", PDF), ("102", _wav())):
+        deposited = api.post(f"{API}/extensions/{number}/messages",
+                             files={"file": ("m.bin", data, "application/octet-stream")})
+        assert deposited.status_code == 201, deposited.text
+    messages_before = {n: get(api, f"/extensions/{n}/messages")["items"] for n in ("101", "102")}
+    assert all(len(items) == 1 for items in messages_before.values())
+
     with database.reading() as db:
         stored_before = db.scalar(select(func.count()).select_from(Extension)
                                   .where(Extension.account_id == account.id))
@@ -138,6 +157,8 @@ def test_seed_story_end_to_end(api: TestClient, account: AccountInfo,
         assert db.scalar(select(func.count()).select_from(OutboxMessage)) == outbox_before
         assert (db.scalar(select(func.count()).select_from(AuditEvent)) or 0) > (
             audit_before or 0)
+    for number, items in messages_before.items():
+        assert get(api, f"/extensions/{number}/messages")["items"] == items
     # Her unused password link is void (R-D1), and she cannot be assigned (R-E2).
     assert live_setup_links(database, alice["id"]) == []
     refused = api.put(f"{API}/extensions/101/profile", json={"profile_id": alice["id"]})
