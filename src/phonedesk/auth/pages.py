@@ -34,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 FORM_COOKIE = "phonedesk_form"
 HOMES = {KIND_ADMIN: "/admin/extensions", KIND_PORTAL: "/portal/extensions"}
-TITLES = {KIND_ADMIN: "Account Manager", KIND_PORTAL: "Virtual Office"}
+TITLES = {KIND_ADMIN: "the Account Manager", KIND_PORTAL: "Virtual Office"}
 _FIELD_LIMIT = 1000
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
