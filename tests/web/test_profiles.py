@@ -105,6 +105,13 @@ def test_define_custom_fields_download_edit_upload_verify_submit(
     expect(table).to_contain_text("ann.lee@webco.example")
     expect(table).to_contain_text("Cat")
     expect(page.get_by_role("row", name="Bob Ray")).to_contain_text("Support")
+    # Export: every profile, the template's columns (R-C6).
+    with page.expect_download() as export:
+        page.get_by_role("link", name="Export profiles (CSV)").click()
+    exported = _read_csv(export.value.path())
+    assert exported[0] == header
+    assert {r[3] for r in exported[1:]} >= {"ann.lee@webco.example", "bob@webco.example",
+                                             "cat@webco.example"}
 
 
 def test_upload_with_errors_shows_row_and_column_and_cannot_be_submitted(
@@ -130,6 +137,16 @@ def test_upload_with_errors_shows_row_and_column_and_cannot_be_submitted(
     expect(errors).to_contain_text("Email Address")
     expect(page.get_by_role("button", name="Submit")).to_have_count(0)
     expect(page.locator("body")).to_contain_text("Correct them in the file")
+    # A file saved by Excel on Windows: read as Windows-1252, and the preview says so (R-C5).
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("Internal ID;First Name;Last Name;Email Address;Username\r\n"
+                       ";José;Muñoz;jose@webco.example;\r\n".encode("cp1252"))
+    page.goto(web_server.url + "/admin/imports/new?step=choose")
+    page.get_by_label("CSV file").set_input_files(str(legacy))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".notice.info").first).to_contain_text("Windows-1252")
+    expect(page.locator("#count-new")).to_have_text("1")
+    expect(page.locator("#tab-new")).to_contain_text("Muñoz")
 
 
 def test_front_lobby_common_area_profile(
