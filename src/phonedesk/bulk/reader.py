@@ -232,7 +232,7 @@ class CsvFile:
                     "files and upload them one at a time."
                 )
             values = {
-                fld: unneutralise(cell)
+                fld: unneutralise(cell) if cell[:1] == "'" else cell
                 for fld, cell in zip(fields, record, strict=False)
                 if fld is not None
             }

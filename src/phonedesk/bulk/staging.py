@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
@@ -76,12 +75,13 @@ class _Memo:
     def __init__(self) -> None:
         self._data: dict[tuple[str, str], str | ValidationFailed | None] = {}
 
-    def clean(self, field: str, raw: str, fn: Callable[[], str | None]) -> str | None:
+    def clean(self, field: str, raw: str, fn: Callable[..., str | None], *args: Any) -> str | None:
+        """``fn(*args)``, computed once per distinct (field, cell)."""
         key = (field, raw)
         hit = self._data.get(key, self)
         if hit is self:
             try:
-                hit = fn()
+                hit = fn(*args)
             except ValidationFailed as exc:
                 hit = exc
             if len(self._data) >= _MEMO_MAX:
@@ -207,7 +207,7 @@ class Stager:
         for field in ("first_name", "last_name"):
             raw = values.get(field, "")
             try:
-                out[field] = memo.clean(field, raw, partial(rules.clean_name, raw, field))
+                out[field] = memo.clean(field, raw, rules.clean_name, raw, field)
             except ValidationFailed as exc:
                 fail(field, exc.message)
                 out[field] = raw
@@ -249,10 +249,8 @@ class Stager:
                 raw = values.get(field, "")
                 number = int(field[-1])
                 try:
-                    out[field] = memo.clean(
-                        field, raw, partial(rules.clean_custom_field, raw, number,
+                    out[field] = memo.clean(field, raw, rules.clean_custom_field, raw, number,
                                             self.custom_labels.get(number))
-                    )
                 except ValidationFailed as exc:
                     fail(field, exc.message)
                     out[field] = raw
