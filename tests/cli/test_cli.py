@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from phonedesk.app import create_app
-from phonedesk.config import Settings
+from phonedesk.cli.server import ensure_first_account
+from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
 from tests.cli.conftest import BASE_URL, Cli
 
@@ -123,3 +125,21 @@ def test_account_optional_with_one_required_with_two(cli: Cli) -> None:
     assert [p["email"] for p in globex] == ["gus@globex.example"]
     token = cli.ok("tokens", "create", "--account", "Globex").stdout.strip()
     assert TOKEN.fullmatch(token)
+
+
+def test_serve_creates_a_first_account_only_on_an_empty_database(
+    cli: Cli, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`phonedesk serve` start-up (issue 2 deliverable 1): once, never again."""
+    for name, value in cli.env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    ensure_first_account()
+    first = capsys.readouterr().out
+    assert "Created the account" in first
+    assert f"{BASE_URL}/password/setup/" in first
+    token = re.search(r"API token \(shown once\): (\S+)", first)
+    assert token and TOKEN.fullmatch(token.group(1))
+    ensure_first_account()
+    assert capsys.readouterr().out == ""
+    assert len(cli.json("profiles", "list")) == 1
