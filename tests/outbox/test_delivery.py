@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
 from phonedesk.config import Settings
@@ -242,3 +243,37 @@ def test_backoff_is_exponential_and_capped(settings: Settings) -> None:
     assert [backoff_seconds(s, n) for n in (1, 2, 3)] == [30.0, 60.0, 120.0]
     assert backoff_seconds(s, 50) == 3600.0
     assert backoff_seconds(s, 10_000) == 3600.0
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtp_user_and_password_from_the_url_are_used(
+    database: Database, settings: Settings, account: AccountInfo,
+) -> None:
+    """DESIGN §2: smtp://user:password@host logs in (the server refuses mail without it)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.outbox.support import Recorder, free_port
+
+    def authenticator(server: object, session: object, envelope: object, mechanism: str,
+                      auth_data: object) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and \
+            (auth_data.login, auth_data.password) == (b"mailer", b"s3cret:pw")
+        return AuthResult(success=ok)
+
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port,
+                            authenticator=authenticator, auth_required=True,
+                            auth_require_tls=False)  # loopback only, no certificate needed
+    controller.start()
+    try:
+        row_id = _queue(database, settings, account, "first@acme.example")
+        right = settings.model_copy(update={
+            "smtp_url": f"smtp://mailer:s3cret%3Apw@127.0.0.1:{port}",
+            "smtp_timeout_seconds": 10.0})
+        deliver(database, right)
+        assert _row(database, row_id).status == "sent"
+        assert [r.rcpt_tos for r in recorder.received] == [["first@acme.example"]]
+    finally:
+        controller.stop()
