@@ -107,7 +107,7 @@ class Stager:
         self._memo = _Memo()
         self.rows = 0
         self._connection = scope.db.connection()
-        columns = [c.name for c in _ROWS.columns if c.name != "id"]
+        columns = self._columns = [c.name for c in _ROWS.columns if c.name != "id"]
         compiled = insert(_ROWS).compile(dialect=self._connection.dialect,
                                          column_keys=columns)
         self._sql = str(compiled)
@@ -139,12 +139,24 @@ class Stager:
             for key in _JSON_COLUMNS:
                 if values[key] is not None:
                     values[key] = json.dumps(values[key], ensure_ascii=False)
+        if self._connection.dialect.name == "postgresql":
+            self._copy(staged)
+            return
         if self._order is not None:
             order = self._order
             params: list[Any] = [tuple(v[k] for k in order) for v in staged]
         else:
             params = staged
         self._connection.exec_driver_sql(self._sql, params)
+
+    def _copy(self, staged: list[dict[str, Any]]) -> None:
+        """PostgreSQL: ``COPY`` the batch, many times faster than row inserts."""
+        driver = self._connection.connection.driver_connection
+        columns = self._columns
+        sql = f"COPY {_ROWS.name} ({', '.join(columns)}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            for values in staged:
+                copy.write_row(tuple(values[k] for k in columns))
 
     def finish(self) -> None:
         """Flush, then judge usernames against the database (R-C4)."""
