@@ -18,6 +18,7 @@ import csv
 import os
 import random
 import resource
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -236,6 +237,7 @@ def main() -> None:
     v2, s2, cpu2, c2 = run_import(database, settings, account_id, update_file)
     assert c1["new"] == args.rows and c2["changed"] == args.rows + 1, (c1, c2)  # + the PA
     database.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
 
     n = args.rows
     print(f"rows: {n:,}  file: {size_mb:.1f} MB  backend: {database.engine.dialect.name}")
