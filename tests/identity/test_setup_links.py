@@ -20,7 +20,9 @@ from tests.outbox.support import create_password, form_token, link_path, sign_in
 
 
 def test_link_works_once_and_the_password_then_signs_in(
-    web: TestClient, database: Database, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     path = link_path(account.setup_url)
     # A mail scanner's prefetch: GETs consume nothing.
@@ -32,11 +34,19 @@ def test_link_works_once_and_the_password_then_signs_in(
         assert confirm.headers["referrer-policy"] == "no-referrer"
     form = web.get(path, params={"step": "password"})
     assert 'type="password"' in form.text
-    done = web.post(path, data={"csrf_token": form_token(form.text), "password": PA_PASSWORD,
-                                "password_confirm": PA_PASSWORD})
+    done = web.post(
+        path,
+        data={
+            "csrf_token": form_token(form.text),
+            "password": PA_PASSWORD,
+            "password_confirm": PA_PASSWORD,
+        },
+    )
     assert done.status_code == 200 and "Password created" in done.text
-    assert not any(name.startswith("phonedesk_admin") or name.startswith("phonedesk_portal")
-                   for name in web.cookies)  # signs nothing in
+    assert not any(
+        name.startswith("phonedesk_admin") or name.startswith("phonedesk_portal")
+        for name in web.cookies
+    )  # signs nothing in
 
     again = web.get(path)
     assert again.status_code == 410
@@ -47,14 +57,18 @@ def test_link_works_once_and_the_password_then_signs_in(
     assert signed.status_code == 303, signed.text
     assert signed.headers["location"] == "/admin/extensions"
     with database.reading() as db:
-        actions = set(db.scalars(select(AuditEvent.action)
-                                 .where(AuditEvent.account_id == account.id)))
+        actions = set(
+            db.scalars(select(AuditEvent.action).where(AuditEvent.account_id == account.id))
+        )
     assert {"profile.password_set", "auth.signed_in"} <= actions
 
 
 @pytest.mark.parametrize("round_", range(3))
 def test_two_concurrent_uses_exactly_one_wins(
-    database: Database, settings: Settings, account: AccountInfo, round_: int,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
+    round_: int,
 ) -> None:
     token = link_path(account.setup_url).rsplit("/", 1)[1]
     barrier = threading.Barrier(2)
@@ -65,16 +79,16 @@ def test_two_concurrent_uses_exactly_one_wins(
         barrier.wait()
         try:
             with database.transaction() as db:
-                signin.set_password_with_link(db, settings, token=token, password=password,
-                                              confirm=password)
+                signin.set_password_with_link(
+                    db, settings, token=token, password=password, confirm=password
+                )
             result = "won:" + password
         except signin.SetupLinkInvalid as exc:
             result = "lost:" + exc.reason
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=use, args=(f"concurrent passphrase {n}",))
-               for n in (1, 2)]
+    threads = [threading.Thread(target=use, args=(f"concurrent passphrase {n}",)) for n in (1, 2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -89,7 +103,10 @@ def test_two_concurrent_uses_exactly_one_wins(
 
 
 def test_a_newer_link_voids_the_older(
-    api: TestClient, web: TestClient, database: Database, account: AccountInfo,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     old = link_path(account.setup_url)
     r = api.post(f"/api/v1/profiles/{account.primary_admin_id}/setup-link")
@@ -103,7 +120,9 @@ def test_a_newer_link_voids_the_older(
 
 
 def test_an_expired_link_fails_with_a_clear_page(
-    web: TestClient, database: Database, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     with database.transaction() as db:
         db.execute(update(SetupLink).values(expires_at=utcnow() - timedelta(minutes=1)))
@@ -119,28 +138,42 @@ def test_unknown_link_is_a_clear_404(web: TestClient) -> None:
     assert page.status_code == 404 and "not valid" in page.text
 
 
-@pytest.mark.parametrize(("password", "confirm", "says"), [
-    ("short one", "short one", "at least 12 characters"),
-    ("1qaz2wsx3edc", "1qaz2wsx3edc", "most commonly used"),
-    ("PAT.ADMIN@ACME.EXAMPLE", "PAT.ADMIN@ACME.EXAMPLE", "cannot be your username"),
-    ("x" * 129, "x" * 129, "at most 128"),
-    ("a long passphrase here", "a long passphrase HERE", "not the same"),
-])
+@pytest.mark.parametrize(
+    ("password", "confirm", "says"),
+    [
+        ("short one", "short one", "at least 12 characters"),
+        ("1qaz2wsx3edc", "1qaz2wsx3edc", "most commonly used"),
+        ("PAT.ADMIN@ACME.EXAMPLE", "PAT.ADMIN@ACME.EXAMPLE", "cannot be your username"),
+        ("x" * 129, "x" * 129, "at most 128"),
+        ("a long passphrase here", "a long passphrase HERE", "not the same"),
+    ],
+)
 def test_password_rules_are_shown_next_to_the_field(
-    web: TestClient, account: AccountInfo, password: str, confirm: str, says: str,
+    web: TestClient,
+    account: AccountInfo,
+    password: str,
+    confirm: str,
+    says: str,
 ) -> None:
     """R-V3: the rule that is broken is named; the link stays usable."""
     path = link_path(account.setup_url)
     form = web.get(path, params={"step": "password"})
-    r = web.post(path, data={"csrf_token": form_token(form.text), "password": password,
-                             "password_confirm": confirm})
+    r = web.post(
+        path,
+        data={
+            "csrf_token": form_token(form.text),
+            "password": password,
+            "password_confirm": confirm,
+        },
+    )
     assert r.status_code == 422
     assert 'class="field-error"' in r.text and says in r.text
     assert web.get(path).status_code == 200
 
 
 def test_a_128_character_password_is_kept_whole(
-    web: TestClient, account: AccountInfo,
+    web: TestClient,
+    account: AccountInfo,
 ) -> None:
     """R-V3: never truncated — a password differing only in its last character fails."""
     long_password = "correct horse " * 9 + "ab"
@@ -160,7 +193,10 @@ def test_setup_form_needs_its_csrf_token(web: TestClient, account: AccountInfo) 
 
 
 def test_setting_a_password_ends_every_session(
-    api: TestClient, web: TestClient, database: Database, settings: Settings,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
     account: AccountInfo,
 ) -> None:
     pa_with_password(web, account)
@@ -176,7 +212,10 @@ def test_setting_a_password_ends_every_session(
 
 
 def test_admins_can_neither_see_nor_set_a_password(
-    api: TestClient, web: TestClient, database: Database, account: AccountInfo,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     """R-V3: admins resend links; a password never appears in, nor enters through, the API."""
     person(api, "Dee", "dee@acme.example", number="401")

@@ -25,18 +25,24 @@ from tests.outbox.support import form_token, sign_in
 
 def _error(page_html: str) -> str:
     start = page_html.index('class="field-error"')
-    return page_html[page_html.index(">", start) + 1: page_html.index("</p>", start)]
+    return page_html[page_html.index(">", start) + 1 : page_html.index("</p>", start)]
 
 
 def _actions(database: Database, account: AccountInfo) -> list[str]:
     with database.reading() as db:
-        return list(db.scalars(select(AuditEvent.action)
-                               .where(AuditEvent.account_id == account.id)
-                               .order_by(AuditEvent.id)))
+        return list(
+            db.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.account_id == account.id)
+                .order_by(AuditEvent.id)
+            )
+        )
 
 
 def test_sign_in_starts_a_fresh_secure_session(
-    web: TestClient, database: Database, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     username = pa_with_password(web, account)
     first = sign_in(web, username, PA_PASSWORD, portal=False)
@@ -72,14 +78,17 @@ def test_next_redirects_only_to_local_paths(web: TestClient, account: AccountInf
 def test_the_sign_in_form_needs_its_csrf_token(web: TestClient, account: AccountInfo) -> None:
     username = pa_with_password(web, account)
     web.get("/sign-in")
-    r = web.post("/sign-in", data={"username": username, "password": PA_PASSWORD},
-                 follow_redirects=False)
+    r = web.post(
+        "/sign-in", data={"username": username, "password": PA_PASSWORD}, follow_redirects=False
+    )
     assert r.status_code == 403
     assert "phonedesk_admin" not in r.headers.get("set-cookie", "")
 
 
 def test_wrong_password_and_unknown_username_read_the_same(
-    web: TestClient, database: Database, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     username = pa_with_password(web, account)
     wrong = sign_in(web, username, "not the right passphrase", portal=False)
@@ -91,13 +100,15 @@ def test_wrong_password_and_unknown_username_read_the_same(
 
 
 def _throttled(app: FastAPI, settings: Settings) -> None:
-    app.state.settings = settings.model_copy(update={
-        "signin_free_failures": 2,
-        "signin_delay_base_seconds": 30.0,
-        "signin_delay_max_seconds": 60.0,
-        "signin_lock_after": 5,
-        "signin_lock_minutes": 15.0,
-    })
+    app.state.settings = settings.model_copy(
+        update={
+            "signin_free_failures": 2,
+            "signin_delay_base_seconds": 30.0,
+            "signin_delay_max_seconds": 60.0,
+            "signin_lock_after": 5,
+            "signin_lock_minutes": 15.0,
+        }
+    )
 
 
 def _let_delays_pass(database: Database) -> None:
@@ -108,8 +119,11 @@ def _let_delays_pass(database: Database) -> None:
     from phonedesk.models.base import utcnow
 
     with database.transaction() as db:
-        db.execute(update(SignInThrottle).where(SignInThrottle.next_attempt_at.is_not(None))
-                   .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        db.execute(
+            update(SignInThrottle)
+            .where(SignInThrottle.next_attempt_at.is_not(None))
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
 
 
 def _attempts(web: TestClient, database: Database, username: str) -> list[tuple[int, str]]:
@@ -127,7 +141,10 @@ def _attempts(web: TestClient, database: Database, username: str) -> list[tuple[
 
 
 def test_wrong_passwords_slow_down_then_lock_the_username(
-    app: FastAPI, web: TestClient, database: Database, settings: Settings,
+    app: FastAPI,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
     account: AccountInfo,
 ) -> None:
     """R-V3: growing delays, then a temporary lock even for the right password."""
@@ -148,12 +165,15 @@ def test_wrong_passwords_slow_down_then_lock_the_username(
     with TestClient(app, base_url="https://testserver", client=("192.0.2.7", 50000)) as other:
         ghost = _attempts(other, database, "ghost-user")
     assert [c for c, _ in ghost] == codes
-    assert [re.sub(r"\d+ seconds?", "N", m) for _, m in ghost] == \
-        [re.sub(r"\d+ seconds?", "N", m) for _, m in seen]
+    assert [re.sub(r"\d+ seconds?", "N", m) for _, m in ghost] == [
+        re.sub(r"\d+ seconds?", "N", m) for _, m in seen
+    ]
 
 
 def test_sign_out_ends_the_session_on_the_server(
-    web: TestClient, database: Database, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     username = pa_with_password(web, account)
     sign_in(web, username, PA_PASSWORD, portal=False)
@@ -166,6 +186,7 @@ def test_sign_out_ends_the_session_on_the_server(
     csrf = web.get("/api/v1/profiles")  # any page would do; take the token from the session
     assert csrf.status_code == 200
     from phonedesk.auth import sessions
+
     with database.reading() as db:
         active = sessions.lookup(db, cookie, kind="admin")
         assert active is not None
@@ -179,11 +200,15 @@ def test_sign_out_ends_the_session_on_the_server(
 
 
 def test_disabling_refuses_the_live_session_and_voids_the_unused_link(
-    api: TestClient, web: TestClient, database: Database, account: AccountInfo,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     """R-D1: the next request of a disabled profile's session is refused; its link fails."""
-    eve = person_with_password(api, web, database, "Eve", "eve@acme.example",
-                               "eve's long passphrase", number="501")
+    eve = person_with_password(
+        api, web, database, "Eve", "eve@acme.example", "eve's long passphrase", number="501"
+    )
     assert sign_in(web, "eve@acme.example", "eve's long passphrase").status_code == 303
     assert web.get("/api/v1/portal/messages").status_code == 200
 
@@ -206,11 +231,15 @@ def test_disabling_refuses_the_live_session_and_voids_the_unused_link(
 
 
 def test_unchecking_virtual_office_takes_portal_access_away(
-    api: TestClient, web: TestClient, database: Database, account: AccountInfo,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     """R-V2: the session ends at once and sign-in is refused."""
-    person_with_password(api, web, database, "Gus", "gus@acme.example",
-                         "gus's long passphrase", number="601")
+    person_with_password(
+        api, web, database, "Gus", "gus@acme.example", "gus's long passphrase", number="601"
+    )
     assert sign_in(web, "gus@acme.example", "gus's long passphrase").status_code == 303
     assert web.get("/api/v1/portal/messages").status_code == 200
     r = api.patch("/api/v1/extensions/601", json={"virtual_office_enabled": False})
@@ -220,7 +249,8 @@ def test_unchecking_virtual_office_takes_portal_access_away(
 
 
 def test_portal_and_admin_sessions_do_not_stand_in_for_each_other(
-    web: TestClient, account: AccountInfo,
+    web: TestClient,
+    account: AccountInfo,
 ) -> None:
     username = pa_with_password(web, account)
     assert sign_in(web, username, PA_PASSWORD, portal=True).status_code == 303
@@ -232,12 +262,16 @@ def test_portal_and_admin_sessions_do_not_stand_in_for_each_other(
 
 
 def test_many_usernames_from_one_address_lock_that_address(
-    app: FastAPI, web: TestClient, settings: Settings, account: AccountInfo,
+    app: FastAPI,
+    web: TestClient,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     """R-V3: failures are counted per client address as well as per username."""
     username = pa_with_password(web, account)
-    app.state.settings = settings.model_copy(update={
-        "signin_address_free_failures": 100, "signin_address_lock_after": 4})
+    app.state.settings = settings.model_copy(
+        update={"signin_address_free_failures": 100, "signin_address_lock_after": 4}
+    )
     for n in range(4):
         assert sign_in(web, f"guess{n}", "wrong wrong wrong", portal=False).status_code == 401
     blocked = sign_in(web, username, PA_PASSWORD, portal=False)
@@ -247,7 +281,9 @@ def test_many_usernames_from_one_address_lock_that_address(
 
 
 def test_stale_counters_are_pruned(
-    web: TestClient, database: Database, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    account: AccountInfo,
 ) -> None:
     """Guessed usernames must not fill the counter table for ever."""
     from phonedesk.models import SignInThrottle
@@ -255,8 +291,11 @@ def test_stale_counters_are_pruned(
 
     old = utcnow() - timedelta(days=2)
     with database.transaction() as db:
-        db.add(SignInThrottle(key="user:long-gone", failures=3, first_failure_at=old,
-                              last_failure_at=old))
+        db.add(
+            SignInThrottle(
+                key="user:long-gone", failures=3, first_failure_at=old, last_failure_at=old
+            )
+        )
     assert sign_in(web, "someone-else", "wrong wrong wrong", portal=False).status_code == 401
     with database.reading() as db:
         keys = set(db.scalars(select(SignInThrottle.key)))
@@ -264,7 +303,10 @@ def test_stale_counters_are_pruned(
 
 
 def test_a_check_made_before_a_password_change_does_not_sign_in(
-    web: TestClient, database: Database, settings: Settings, account: AccountInfo,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     """The hash is verified outside the write transaction; it must still be the stored one."""
     from phonedesk.auth import passwords, signin
@@ -279,6 +321,7 @@ def test_a_check_made_before_a_password_change_does_not_sign_in(
         assert pa is not None
         pa.password_hash = passwords.hash_password("a changed passphrase")
     with database.transaction() as db:
-        outcome = signin.sign_in(db, settings, kind="admin", username=username,
-                                 password=PA_PASSWORD, check=check)
+        outcome = signin.sign_in(
+            db, settings, kind="admin", username=username, password=PA_PASSWORD, check=check
+        )
     assert not outcome.ok and outcome.token is None

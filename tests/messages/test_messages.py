@@ -25,25 +25,40 @@ def wav(seconds: float = 0.1) -> bytes:
     return header + fmt + b"data" + struct.pack("<I", len(frames)) + frames
 
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
-def deposit(api: TestClient, number: str, data: bytes, *, name: str = "upload.bin",
-            caller: str = "+15551234567", token: str | None = None) -> httpx.Response:
+def deposit(
+    api: TestClient,
+    number: str,
+    data: bytes,
+    *,
+    name: str = "upload.bin",
+    caller: str = "+15551234567",
+    token: str | None = None,
+) -> httpx.Response:
     headers = auth(token) if token else None
-    return api.post(f"/api/v1/extensions/{number}/messages",
-                    files={"file": (name, data, "application/octet-stream")},
-                    data={"caller_number": caller, "received_at": "2026-11-20T09:30:00Z"},
-                    headers=headers)
+    return api.post(
+        f"/api/v1/extensions/{number}/messages",
+        files={"file": (name, data, "application/octet-stream")},
+        data={"caller_number": caller, "received_at": "2026-11-20T09:30:00Z"},
+        headers=headers,
+    )
 
 
 def test_voicemail_and_fax_are_stored_and_emailed_with_the_file(
-    api: TestClient, web: TestClient, database: Database, settings: Settings,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
     smtp_server: SmtpServer,
 ) -> None:
-    person_with_password(api, web, database, "Ann", "ann@acme.example", "ann's passphrase!",
-                         number="201")
+    person_with_password(
+        api, web, database, "Ann", "ann@acme.example", "ann's passphrase!", number="201"
+    )
     r = api.patch("/api/v1/extensions/201", json={"fax_email": "fax-desk@acme.example"})
     assert r.status_code == 200, r.text
     smtp_server.recorder.received.clear()
@@ -77,12 +92,17 @@ def test_voicemail_and_fax_are_stored_and_emailed_with_the_file(
 
 
 def test_after_disable_the_next_voicemail_goes_to_the_primary_admin(
-    api: TestClient, web: TestClient, database: Database, settings: Settings,
-    account: AccountInfo, smtp_server: SmtpServer,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
+    smtp_server: SmtpServer,
 ) -> None:
     """R-D1: the extension's notification address becomes the PA's; old messages stay."""
-    ann = person_with_password(api, web, database, "Ann", "ann@acme.example",
-                               "ann's passphrase!", number="201")
+    ann = person_with_password(
+        api, web, database, "Ann", "ann@acme.example", "ann's passphrase!", number="201"
+    )
     api.patch("/api/v1/extensions/201", json={"voicemail_email": "ann.private@home.example"})
     assert deposit(api, "201", wav()).status_code == 201
     assert api.post(f"/api/v1/profiles/{ann}/disable").status_code == 200
@@ -90,10 +110,10 @@ def test_after_disable_the_next_voicemail_goes_to_the_primary_admin(
 
     smtp_server.recorder.received.clear()
     deliver(database, with_smtp(settings, smtp_server))
-    voicemails = [r for r in smtp_server.recorder.received
-                  if "voicemail" in str(r.message["Subject"]).lower()]
-    assert [r.rcpt_tos for r in voicemails] == [["ann.private@home.example"],
-                                                [account.admin_email]]
+    voicemails = [
+        r for r in smtp_server.recorder.received if "voicemail" in str(r.message["Subject"]).lower()
+    ]
+    assert [r.rcpt_tos for r in voicemails] == [["ann.private@home.example"], [account.admin_email]]
     assert "+15559990000" in voicemails[1].text
 
     # Both messages are kept (R-D1) and the PA, who now holds 201, sees them in the portal.
@@ -101,19 +121,26 @@ def test_after_disable_the_next_voicemail_goes_to_the_primary_admin(
     assert sign_in(web, account.admin_email, PA_PASSWORD).status_code == 303
     mine = web.get("/api/v1/portal/messages").json()["items"]
     assert [m["extension"] for m in mine] == ["201", "201"]
-    assert api.get("/api/v1/extensions/201/messages").json()["items"][0]["caller_number"] \
+    assert (
+        api.get("/api/v1/extensions/201/messages").json()["items"][0]["caller_number"]
         == "+15559990000"
+    )
 
 
 def test_portal_users_list_play_and_delete_only_their_own(
-    api: TestClient, web: TestClient, database: Database, settings: Settings,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
     account: AccountInfo,
 ) -> None:
     """R-M1: my extensions only; the PA also the extensions it holds."""
-    person_with_password(api, web, database, "Ann", "ann@acme.example", "ann's passphrase!",
-                         number="201")
-    person_with_password(api, web, database, "Bob", "bob@acme.example", "bob's passphrase!",
-                         number="202")
+    person_with_password(
+        api, web, database, "Ann", "ann@acme.example", "ann's passphrase!", number="201"
+    )
+    person_with_password(
+        api, web, database, "Bob", "bob@acme.example", "bob's passphrase!", number="202"
+    )
     assert api.post("/api/v1/extensions", json={"number": "299"}).status_code == 201  # held
     audio = wav()
     ann_vm = deposit(api, "201", audio).json()["id"]
@@ -161,7 +188,10 @@ def _portal_csrf(database: Database, web: TestClient) -> str:
 
 
 def test_bad_deposits_are_refused_clearly(
-    api: TestClient, database: Database, settings: Settings, account: AccountInfo,
+    api: TestClient,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     assert api.post("/api/v1/extensions", json={"number": "201"}).status_code == 201
     r = deposit(api, "201", b"just some text, not audio")
@@ -170,9 +200,11 @@ def test_bad_deposits_are_refused_clearly(
     assert deposit(api, "201", b"").status_code == 422
     assert deposit(api, "999", wav()).status_code == 404
     assert deposit(api, "201", wav(), caller="x" * 41).status_code == 422
-    no_token = api.post("/api/v1/extensions/201/messages",
-                        files={"file": ("a.wav", wav(), "audio/wav")},
-                        headers={"Authorization": "Bearer nope"})
+    no_token = api.post(
+        "/api/v1/extensions/201/messages",
+        files={"file": ("a.wav", wav(), "audio/wav")},
+        headers={"Authorization": "Bearer nope"},
+    )
     assert no_token.status_code == 401
     other = make_account(database, settings, "Other Co")
     assert deposit(api, "201", wav(), token=other.token).status_code == 404

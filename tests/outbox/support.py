@@ -52,8 +52,10 @@ class Received:
         return str(body.get_content())
 
     def attachments(self) -> list[tuple[str, str, bytes]]:
-        return [(str(p.get_filename()), p.get_content_type(), p.get_payload(decode=True))
-                for p in self.message.iter_attachments()]
+        return [
+            (str(p.get_filename()), p.get_content_type(), p.get_payload(decode=True))
+            for p in self.message.iter_attachments()
+        ]
 
 
 @dataclass
@@ -140,8 +142,14 @@ def form_token(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: TestClient, username: str, password: str, *, portal: bool = True,
-            next_path: str | None = None) -> Any:
+def sign_in(
+    client: TestClient,
+    username: str,
+    password: str,
+    *,
+    portal: bool = True,
+    next_path: str | None = None,
+) -> Any:
     """Sign in through the real form (GET for the form token, then POST)."""
     path = "/portal/sign-in" if portal else "/sign-in"
     page = client.get(path, follow_redirects=False)
@@ -168,8 +176,14 @@ def create_password(client: TestClient, path: str, password: str) -> Any:
     form = client.get(path, params={"step": "password"})
     if form.status_code != 200:
         return form
-    return client.post(path, data={"csrf_token": form_token(form.text), "password": password,
-                                   "password_confirm": password})
+    return client.post(
+        path,
+        data={
+            "csrf_token": form_token(form.text),
+            "password": password,
+            "password_confirm": password,
+        },
+    )
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from tests.outbox.support import (
     SmtpServer,
     create_password,
     deliver,
+    free_port,
     link_path,
     wait_until,
     with_smtp,
@@ -25,15 +26,15 @@ from tests.outbox.support import (
 
 
 def _profile(api: TestClient, first: str, email: str) -> str:
-    r = api.post("/api/v1/profiles", json={"first_name": first, "last_name": "Tester",
-                                           "email": email})
+    r = api.post(
+        "/api/v1/profiles", json={"first_name": first, "last_name": "Tester", "email": email}
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
 
 def _extension(api: TestClient, number: str, *, portal: bool = True) -> None:
-    r = api.post("/api/v1/extensions", json={"number": number,
-                                             "virtual_office_enabled": portal})
+    r = api.post("/api/v1/extensions", json={"number": number, "virtual_office_enabled": portal})
     assert r.status_code == 201, r.text
 
 
@@ -43,7 +44,10 @@ def _assign(api: TestClient, number: str, profile_id: str) -> None:
 
 
 def test_three_assignment_variants_reach_the_smtp_server(
-    api: TestClient, web: TestClient, database: Database, settings: Settings,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
     smtp_server: SmtpServer,
 ) -> None:
     """R-V1: setup link / existing password / no portal, each to the profile's address."""
@@ -85,7 +89,10 @@ def test_three_assignment_variants_reach_the_smtp_server(
 
 
 def test_admin_granted_email_has_a_working_link(
-    api: TestClient, web: TestClient, database: Database, settings: Settings,
+    api: TestClient,
+    web: TestClient,
+    database: Database,
+    settings: Settings,
     smtp_server: SmtpServer,
 ) -> None:
     """R-AD1: granting admin rights to a profile without a password sends a setup link."""
@@ -107,9 +114,18 @@ def test_admin_granted_email_has_a_working_link(
 def _queue(database: Database, settings: Settings, account: AccountInfo, to: str) -> int:
     with database.transaction() as db:
         scope = scope_for(db, account.id, settings)
-        row = outbox.enqueue(scope, kind="setup_link", to=to, template="setup_link",
-                             context={"first_name": "T", "username": "t",
-                                      "setup_url": "https://x.test/a", "link_ttl_hours": 72})
+        row = outbox.enqueue(
+            scope,
+            kind="setup_link",
+            to=to,
+            template="setup_link",
+            context={
+                "first_name": "T",
+                "username": "t",
+                "setup_url": "https://x.test/a",
+                "link_ttl_hours": 72,
+            },
+        )
         db.flush()
         return row.id
 
@@ -123,7 +139,10 @@ def _row(database: Database, row_id: int) -> OutboxMessage:
 
 
 def test_temporary_refusal_is_retried_with_the_same_message_id(
-    database: Database, settings: Settings, account: AccountInfo, smtp_server: SmtpServer,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
+    smtp_server: SmtpServer,
 ) -> None:
     """DESIGN §3: a 4xx answer is retried with backoff, then delivered once."""
     row_id = _queue(database, settings, account, "retry@acme.example")
@@ -131,8 +150,9 @@ def test_temporary_refusal_is_retried_with_the_same_message_id(
     smtp = with_smtp(settings, smtp_server)
     worker = OutboxWorker(database, smtp)
     stop = threading.Event()
-    assert wait_until(lambda: (worker.run_once(stop), _row(database, row_id).status)[1]
-                      == "sent", timeout=20)
+    assert wait_until(
+        lambda: (worker.run_once(stop), _row(database, row_id).status)[1] == "sent", timeout=20
+    )
     row = _row(database, row_id)
     assert row.attempts == 3
     assert row.last_error is None
@@ -142,7 +162,10 @@ def test_temporary_refusal_is_retried_with_the_same_message_id(
 
 
 def test_permanent_refusal_fails_and_admins_see_and_retry_it(
-    api: TestClient, database: Database, settings: Settings, account: AccountInfo,
+    api: TestClient,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
     smtp_server: SmtpServer,
 ) -> None:
     """DESIGN §3: a 5xx answer parks the email as failed, visible and retryable by admins."""
@@ -168,26 +191,37 @@ def test_permanent_refusal_fails_and_admins_see_and_retry_it(
 
 
 def test_connection_errors_are_retried_then_give_up(
-    database: Database, settings: Settings, account: AccountInfo, smtp_server: SmtpServer,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
+    smtp_server: SmtpServer,
 ) -> None:
     """DESIGN §3: a server that cannot be reached is retried, then the email is failed."""
     row_id = _queue(database, settings, account, "later@acme.example")
-    dead = settings.model_copy(update={
-        "smtp_url": f"smtp://127.0.0.1:{smtp_server.port + 1 if smtp_server.port < 65535 else 1}",
-        "outbox_backoff_base_seconds": 0.01, "outbox_backoff_max_seconds": 0.02,
-        "outbox_max_attempts": 3, "smtp_timeout_seconds": 2.0,
-    })
+    dead = settings.model_copy(
+        update={
+            "smtp_url": f"smtp://127.0.0.1:{free_port()}",  # nobody listens there
+            "outbox_backoff_base_seconds": 0.01,
+            "outbox_backoff_max_seconds": 0.02,
+            "outbox_max_attempts": 3,
+            "smtp_timeout_seconds": 2.0,
+        }
+    )
     worker = OutboxWorker(database, dead)
     stop = threading.Event()
-    assert wait_until(lambda: (worker.run_once(stop), _row(database, row_id).status)[1]
-                      == "failed", timeout=20)
+    assert wait_until(
+        lambda: (worker.run_once(stop), _row(database, row_id).status)[1] == "failed", timeout=20
+    )
     row = _row(database, row_id)
     assert row.attempts == 3
     assert row.last_error and "gave up after 3 attempts" in row.last_error
 
 
 def test_outgoing_email_is_scoped_to_the_account(
-    api: TestClient, database: Database, settings: Settings, account: AccountInfo,
+    api: TestClient,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     """R-AC1: another account's email is neither listed nor reachable."""
     from tests.conftest import auth, make_account
@@ -202,7 +236,9 @@ def test_outgoing_email_is_scoped_to_the_account(
 
 
 def test_a_lease_hides_claimed_rows_until_it_runs_out(
-    database: Database, settings: Settings, account: AccountInfo,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     """DESIGN §3: rows claimed by a worker that died are claimed again after the lease."""
     for n in range(3):
@@ -216,7 +252,9 @@ def test_a_lease_hides_claimed_rows_until_it_runs_out(
 
 
 def test_without_smtp_url_emails_become_eml_files(
-    database: Database, settings: Settings, account: AccountInfo,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     """DESIGN §2: no PHONEDESK_SMTP_URL → .eml files in mail_dir, one per message."""
     row_id = _queue(database, settings, account, "file@acme.example")
@@ -238,8 +276,9 @@ def test_smtp_url_forms() -> None:
 
 
 def test_backoff_is_exponential_and_capped(settings: Settings) -> None:
-    s = settings.model_copy(update={"outbox_backoff_base_seconds": 30.0,
-                                    "outbox_backoff_max_seconds": 3600.0})
+    s = settings.model_copy(
+        update={"outbox_backoff_base_seconds": 30.0, "outbox_backoff_max_seconds": 3600.0}
+    )
     assert [backoff_seconds(s, n) for n in (1, 2, 3)] == [30.0, 60.0, 120.0]
     assert backoff_seconds(s, 50) == 3600.0
     assert backoff_seconds(s, 10_000) == 3600.0
@@ -247,31 +286,44 @@ def test_backoff_is_exponential_and_capped(settings: Settings) -> None:
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_smtp_user_and_password_from_the_url_are_used(
-    database: Database, settings: Settings, account: AccountInfo,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
 ) -> None:
     """DESIGN §2: smtp://user:password@host logs in (the server refuses mail without it)."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    from tests.outbox.support import Recorder, free_port
+    from tests.outbox.support import Recorder
 
-    def authenticator(server: object, session: object, envelope: object, mechanism: str,
-                      auth_data: object) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and \
-            (auth_data.login, auth_data.password) == (b"mailer", b"s3cret:pw")
+    def authenticator(
+        server: object, session: object, envelope: object, mechanism: str, auth_data: object
+    ) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"mailer",
+            b"s3cret:pw",
+        )
         return AuthResult(success=ok)
 
     recorder = Recorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port,
-                            authenticator=authenticator, auth_required=True,
-                            auth_require_tls=False)  # loopback only, no certificate needed
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )  # loopback only, no certificate needed
     controller.start()
     try:
         row_id = _queue(database, settings, account, "first@acme.example")
-        right = settings.model_copy(update={
-            "smtp_url": f"smtp://mailer:s3cret%3Apw@127.0.0.1:{port}",
-            "smtp_timeout_seconds": 10.0})
+        right = settings.model_copy(
+            update={
+                "smtp_url": f"smtp://mailer:s3cret%3Apw@127.0.0.1:{port}",
+                "smtp_timeout_seconds": 10.0,
+            }
+        )
         deliver(database, right)
         assert _row(database, row_id).status == "sent"
         assert [r.rcpt_tos for r in recorder.received] == [["first@acme.example"]]

@@ -33,13 +33,54 @@ def _run(*args: str, cwd: Path) -> None:
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("tls")
-    _run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-         "ca.pem", "-days", "2", "-subj", "/CN=PhoneDesk test CA", cwd=d)
-    _run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-         "-subj", "/CN=127.0.0.1", cwd=d)
+    _run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=PhoneDesk test CA",
+        cwd=d,
+    )
+    _run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+        cwd=d,
+    )
     (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    _run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+    _run(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        cwd=d,
+    )
     return d
 
 
@@ -73,21 +114,32 @@ def _status(database: Database, row_id: int) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["smtps", "smtp+starttls"])
-def test_tls_delivery(scheme: str, trusted: None, server_context: ssl.SSLContext,
-                      database: Database, settings: Settings, account: AccountInfo) -> None:
+def test_tls_delivery(
+    scheme: str,
+    trusted: None,
+    server_context: ssl.SSLContext,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
+) -> None:
     recorder = Recorder()
     port = free_port()
     controller: Controller
     if scheme == "smtps":
-        controller = Controller(recorder, hostname="127.0.0.1", port=port,
-                                ssl_context=server_context)
+        controller = Controller(
+            recorder, hostname="127.0.0.1", port=port, ssl_context=server_context
+        )
     else:
         controller = _StartTlsController(recorder, port, server_context)
     controller.start()
     try:
         row_id = _queue(database, settings, account, "tls@acme.example")
-        deliver(database, settings.model_copy(update={
-            "smtp_url": f"{scheme}://127.0.0.1:{port}", "smtp_timeout_seconds": 10.0}))
+        deliver(
+            database,
+            settings.model_copy(
+                update={"smtp_url": f"{scheme}://127.0.0.1:{port}", "smtp_timeout_seconds": 10.0}
+            ),
+        )
         assert _status(database, row_id) == "sent"
         assert [r.rcpt_tos for r in recorder.received] == [["tls@acme.example"]]
     finally:
@@ -95,19 +147,26 @@ def test_tls_delivery(scheme: str, trusted: None, server_context: ssl.SSLContext
 
 
 def test_an_untrusted_certificate_is_not_used(
-    certificates: Path, server_context: ssl.SSLContext, database: Database,
-    settings: Settings, account: AccountInfo, monkeypatch: pytest.MonkeyPatch,
+    certificates: Path,
+    server_context: ssl.SSLContext,
+    database: Database,
+    settings: Settings,
+    account: AccountInfo,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificates / "server.key"))  # no CA in it
     recorder = Recorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port,
-                            ssl_context=server_context)
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=server_context)
     controller.start()
     try:
         row_id = _queue(database, settings, account, "tls@acme.example")
-        deliver(database, settings.model_copy(update={
-            "smtp_url": f"smtps://127.0.0.1:{port}", "smtp_timeout_seconds": 10.0}))
+        deliver(
+            database,
+            settings.model_copy(
+                update={"smtp_url": f"smtps://127.0.0.1:{port}", "smtp_timeout_seconds": 10.0}
+            ),
+        )
         assert _status(database, row_id) == "pending"  # retried later, never sent in clear
         with database.reading() as db:
             row = db.get(OutboxMessage, row_id)

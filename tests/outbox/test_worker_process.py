@@ -32,31 +32,45 @@ def _queue_many(database: Database, settings: Settings, account: AccountInfo) ->
     with database.transaction() as db:
         scope = scope_for(db, account.id, settings)
         for n in range(TOTAL):
-            row = outbox.enqueue(scope, kind="setup_link", to=f"user{n}@acme.example",
-                                 template="setup_link",
-                                 context={"first_name": f"User {n}", "username": f"user{n}",
-                                          "setup_url": f"https://x.test/{n}",
-                                          "link_ttl_hours": 72})
+            row = outbox.enqueue(
+                scope,
+                kind="setup_link",
+                to=f"user{n}@acme.example",
+                template="setup_link",
+                context={
+                    "first_name": f"User {n}",
+                    "username": f"user{n}",
+                    "setup_url": f"https://x.test/{n}",
+                    "link_ttl_hours": 72,
+                },
+            )
             ids.add(row.message_id)
     return ids
 
 
-def _start_worker(database_url: str, smtp: SmtpServer, tmp: Path, *,
-                  lease: float) -> subprocess.Popen[bytes]:
+def _start_worker(
+    database_url: str, smtp: SmtpServer, tmp: Path, *, lease: float
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
-    env.update({
-        "PHONEDESK_ENVIRONMENT": "test",
-        "PHONEDESK_SECRET_KEY": "test-secret-key-not-for-production",
-        "PHONEDESK_DATABASE_URL": database_url,
-        "PHONEDESK_SMTP_URL": smtp.url,
-        "PHONEDESK_MAIL_DIR": str(tmp / "mail"),
-        "PHONEDESK_MESSAGE_DIR": str(tmp / "messages"),
-        "PHONEDESK_OUTBOX_LEASE_SECONDS": str(lease),
-        "PHONEDESK_OUTBOX_POLL_SECONDS": "0.1",
-        "PHONEDESK_OUTBOX_BATCH_SIZE": "25",
-    })
-    return subprocess.Popen([sys.executable, "-m", "phonedesk.cli.main", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env.update(
+        {
+            "PHONEDESK_ENVIRONMENT": "test",
+            "PHONEDESK_SECRET_KEY": "test-secret-key-not-for-production",
+            "PHONEDESK_DATABASE_URL": database_url,
+            "PHONEDESK_SMTP_URL": smtp.url,
+            "PHONEDESK_MAIL_DIR": str(tmp / "mail"),
+            "PHONEDESK_MESSAGE_DIR": str(tmp / "messages"),
+            "PHONEDESK_OUTBOX_LEASE_SECONDS": str(lease),
+            "PHONEDESK_OUTBOX_POLL_SECONDS": "0.1",
+            "PHONEDESK_OUTBOX_BATCH_SIZE": "25",
+        }
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "phonedesk.cli.main", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
@@ -76,13 +90,23 @@ def _received_ids(smtp: SmtpServer) -> list[str]:
 
 def _unsent(database: Database) -> int:
     with database.reading() as db:
-        return int(db.scalar(select(func.count()).select_from(OutboxMessage)
-                             .where(OutboxMessage.status != "sent")) or 0)
+        return int(
+            db.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status != "sent")
+            )
+            or 0
+        )
 
 
 def test_sigkilled_worker_loses_no_email(
-    database: Database, database_url: str, settings: Settings, account: AccountInfo,
-    smtp_server: SmtpServer, tmp_path: Path,
+    database: Database,
+    database_url: str,
+    settings: Settings,
+    account: AccountInfo,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
 ) -> None:
     expected = _queue_many(database, settings, account)
     first = _start_worker(database_url, smtp_server, tmp_path, lease=2.0)
@@ -96,31 +120,40 @@ def test_sigkilled_worker_loses_no_email(
 
     second = _start_worker(database_url, smtp_server, tmp_path, lease=2.0)
     try:
-        assert wait_until(lambda: set(_received_ids(smtp_server)) >= expected, timeout=180,
-                          step=0.2)
+        assert wait_until(
+            lambda: set(_received_ids(smtp_server)) >= expected, timeout=180, step=0.2
+        )
         assert wait_until(lambda: _unsent(database) == 0, timeout=30)
     finally:
         code = _stop(second)
     assert code == 0, second.stderr.read().decode() if second.stderr else ""
     received = _received_ids(smtp_server)
-    print(f"killed after {at_kill} deliveries; {len(received)} received for {TOTAL} queued, "
-          f"{len(set(received))} distinct")
+    print(
+        f"killed after {at_kill} deliveries; {len(received)} received for {TOTAL} queued, "
+        f"{len(set(received))} distinct"
+    )
     assert set(received) == expected  # every one arrived; duplicates are allowed
     assert len(received) - TOTAL <= 25 + 1  # at most the batch the killed worker held
 
 
 def test_two_workers_on_postgresql_send_each_message_once(
-    database: Database, database_url: str, settings: Settings, account: AccountInfo,
-    smtp_server: SmtpServer, tmp_path: Path,
+    database: Database,
+    database_url: str,
+    settings: Settings,
+    account: AccountInfo,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
 ) -> None:
     if database.sqlite:
         pytest.skip("FOR UPDATE SKIP LOCKED is the PostgreSQL path")
     expected = _queue_many(database, settings, account)
-    workers = [_start_worker(database_url, smtp_server, tmp_path, lease=300.0)
-               for _ in range(2)]
+    workers = [_start_worker(database_url, smtp_server, tmp_path, lease=300.0) for _ in range(2)]
     try:
-        assert wait_until(lambda: len(_received_ids(smtp_server)) >= TOTAL
-                          and _unsent(database) == 0, timeout=180, step=0.2)
+        assert wait_until(
+            lambda: len(_received_ids(smtp_server)) >= TOTAL and _unsent(database) == 0,
+            timeout=180,
+            step=0.2,
+        )
     finally:
         codes = [_stop(w) for w in workers]
     assert codes == [0, 0]

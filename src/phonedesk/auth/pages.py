@@ -75,13 +75,26 @@ def _form_token(request: Request) -> str:
     return token if 20 <= len(token) <= 100 else secrets.token_urlsafe(32)
 
 
-def _render(request: Request, name: str, context: dict[str, Any], *, status: int = 200,
-            form_token: str | None = None) -> Response:
-    response = templates.TemplateResponse(request, name, context, status_code=status,
-                                          headers=_NO_STORE)
+def _render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    form_token: str | None = None,
+) -> Response:
+    response = templates.TemplateResponse(
+        request, name, context, status_code=status, headers=_NO_STORE
+    )
     if form_token is not None:
-        response.set_cookie(FORM_COOKIE, form_token, httponly=True, samesite="lax",
-                            secure=_settings(request).base_url_is_https, path="/")
+        response.set_cookie(
+            FORM_COOKIE,
+            form_token,
+            httponly=True,
+            samesite="lax",
+            secure=_settings(request).base_url_is_https,
+            path="/",
+        )
     return response
 
 
@@ -104,9 +117,16 @@ def _form_csrf_ok(request: Request, fields: dict[str, str]) -> bool:
 # --- sign-in and sign-out ----------------------------------------------------------
 
 
-def _sign_in_page(request: Request, kind: str, *, next_path: str, username: str = "",
-                  error: str | None = None, notice: str | None = None,
-                  status: int = 200) -> Response:
+def _sign_in_page(
+    request: Request,
+    kind: str,
+    *,
+    next_path: str,
+    username: str = "",
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
     token = _form_token(request)
     context = {
         "kind": kind,
@@ -141,27 +161,44 @@ async def _do_sign_in(request: Request, kind: str) -> Response:
     next_path = safe_next(fields.get("next"), kind)
     username = fields.get("username", "")
     if not _form_csrf_ok(request, fields):
-        return _sign_in_page(request, kind, next_path=next_path, username=username, status=403,
-                             error="This form had expired. Enter your details again.")
+        return _sign_in_page(
+            request,
+            kind,
+            next_path=next_path,
+            username=username,
+            status=403,
+            error="This form had expired. Enter your details again.",
+        )
     settings = _settings(request)
     old_token = session_token(request, kind)
     password = fields.get("password", "")
     database = _database(request)
     with database.reading() as db:  # the slow hash, outside the write transaction
-        check = signin.check_password(db, username=username, password=password,
-                                      client_address=_client(request))
+        check = signin.check_password(
+            db, username=username, password=password, client_address=_client(request)
+        )
     with database.transaction() as db:
         if old_token:
             signin.sessions.end(db, old_token)  # a new session id at every sign-in
         outcome = signin.sign_in(
-            db, settings, kind=kind, username=username, password=password,
-            client_address=_client(request), user_agent=request.headers.get("user-agent"),
+            db,
+            settings,
+            kind=kind,
+            username=username,
+            password=password,
+            client_address=_client(request),
+            user_agent=request.headers.get("user-agent"),
             check=check,
         )
     if not outcome.ok:
-        response = _sign_in_page(request, kind, next_path=next_path, username=username,
-                                 error=outcome.message,
-                                 status=429 if outcome.retry_after_seconds else 401)
+        response = _sign_in_page(
+            request,
+            kind,
+            next_path=next_path,
+            username=username,
+            error=outcome.message,
+            status=429 if outcome.retry_after_seconds else 401,
+        )
         if outcome.retry_after_seconds:
             response.headers["Retry-After"] = str(outcome.retry_after_seconds)
         return response
@@ -183,11 +220,16 @@ async def _do_sign_out(request: Request, kind: str) -> Response:
             if active is not None and not hmac.compare_digest(
                 active.session.csrf_token.encode(), presented.encode()
             ):
-                return _render(request, "auth/problem.html", {
-                    "title": "Sign-out did not work",
-                    "message": "This form had expired. Reload the page and sign out again.",
-                    "links": [(HOMES[kind], "Back")],
-                }, status=403)
+                return _render(
+                    request,
+                    "auth/problem.html",
+                    {
+                        "title": "Sign-out did not work",
+                        "message": "This form had expired. Reload the page and sign out again.",
+                        "links": [(HOMES[kind], "Back")],
+                    },
+                    status=403,
+                )
             signin.sign_out(db, settings, token, kind=kind)
     response = RedirectResponse(target, status_code=303)
     clear_session_cookie(response, kind, settings)
@@ -228,25 +270,42 @@ async def portal_sign_out(request: Request) -> Response:
 
 
 def _link_problem(request: Request, exc: signin.SetupLinkInvalid) -> Response:
-    return _render(request, "auth/setup_invalid.html", {
-        "message": exc.message,
-        "reason": exc.reason,
-    }, status=404 if exc.reason == "unknown" else 410)
+    return _render(
+        request,
+        "auth/setup_invalid.html",
+        {
+            "message": exc.message,
+            "reason": exc.reason,
+        },
+        status=404 if exc.reason == "unknown" else 410,
+    )
 
 
-def _setup_form(request: Request, info: signin.LinkInfo, token: str, *,
-                errors: dict[str, str] | None = None, status: int = 200) -> Response:
+def _setup_form(
+    request: Request,
+    info: signin.LinkInfo,
+    token: str,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     form_token = _form_token(request)
-    return _render(request, "auth/setup_form.html", {
-        "token": token,
-        "username": info.profile.username,
-        "first_name": info.profile.first_name,
-        "account_name": info.account.name,
-        "errors": errors or {},
-        "form_token": form_token,
-        "min_length": signin.passwords.MIN_LENGTH,
-        "max_length": signin.passwords.MAX_LENGTH,
-    }, status=status, form_token=form_token)
+    return _render(
+        request,
+        "auth/setup_form.html",
+        {
+            "token": token,
+            "username": info.profile.username,
+            "first_name": info.profile.first_name,
+            "account_name": info.account.name,
+            "errors": errors or {},
+            "form_token": form_token,
+            "min_length": signin.passwords.MIN_LENGTH,
+            "max_length": signin.passwords.MAX_LENGTH,
+        },
+        status=status,
+        form_token=form_token,
+    )
 
 
 @router.get("/password/setup/{token}")
@@ -259,12 +318,16 @@ def setup_page(request: Request, token: str, step: str | None = None) -> Respons
             return _link_problem(request, exc)
         if step == "password":
             return _setup_form(request, info, token)
-        return _render(request, "auth/setup_confirm.html", {
-            "token": token,
-            "username": info.profile.username,
-            "first_name": info.profile.first_name,
-            "account_name": info.account.name,
-        })
+        return _render(
+            request,
+            "auth/setup_confirm.html",
+            {
+                "token": token,
+                "username": info.profile.username,
+                "first_name": info.profile.first_name,
+                "account_name": info.account.name,
+            },
+        )
 
 
 @router.post("/password/setup/{token}")
@@ -278,12 +341,20 @@ async def setup_submit(request: Request, token: str) -> Response:
                 info = signin.inspect_link(db, token)
             except signin.SetupLinkInvalid as exc:
                 return _link_problem(request, exc)
-            return _setup_form(request, info, token, status=403, errors={
-                "form": "This form had expired. Enter your new password again."})
+            return _setup_form(
+                request,
+                info,
+                token,
+                status=403,
+                errors={"form": "This form had expired. Enter your new password again."},
+            )
     try:
         with database.transaction() as db:
             profile = signin.set_password_with_link(
-                db, settings, token=token, password=fields.get("password", ""),
+                db,
+                settings,
+                token=token,
+                password=fields.get("password", ""),
                 confirm=fields.get("password_confirm", ""),
             )
             account = signin.inspect_account(db, profile)
@@ -297,10 +368,15 @@ async def setup_submit(request: Request, token: str) -> Response:
                 link = signin.inspect_link(db, token)
             except signin.SetupLinkInvalid as invalid:
                 return _link_problem(request, invalid)
-            return _setup_form(request, link, token, status=422,
-                               errors={exc.field or "password": exc.message})
-    return _render(request, "auth/setup_done.html", {
-        "username": username,
-        "portal_sign_in": SIGN_IN_PATHS[KIND_PORTAL],
-        "admin_sign_in": SIGN_IN_PATHS[KIND_ADMIN] if is_admin else None,
-    })
+            return _setup_form(
+                request, link, token, status=422, errors={exc.field or "password": exc.message}
+            )
+    return _render(
+        request,
+        "auth/setup_done.html",
+        {
+            "username": username,
+            "portal_sign_in": SIGN_IN_PATHS[KIND_PORTAL],
+            "admin_sign_in": SIGN_IN_PATHS[KIND_ADMIN] if is_admin else None,
+        },
+    )

@@ -60,8 +60,10 @@ def _wait_message(seconds: int) -> str:
         span = f"{math.ceil(seconds / 60)} minutes"
     else:
         span = f"{seconds} second{'s' if seconds != 1 else ''}"
-    return (f"Too many sign-in attempts for this username or from this network. "
-            f"Wait {span} and try again.")
+    return (
+        f"Too many sign-in attempts for this username or from this network. "
+        f"Wait {span} and try again."
+    )
 
 
 def _seconds_blocked(db: Session, keys: list[str], now: datetime) -> int:
@@ -92,8 +94,9 @@ def _counter(db: Session, key: str, now: datetime) -> SignInThrottle:
     return row
 
 
-def _record_failure(db: Session, settings: Settings, key: str, by_address: bool,
-                    now: datetime) -> bool:
+def _record_failure(
+    db: Session, settings: Settings, key: str, by_address: bool, now: datetime
+) -> bool:
     """Count a failure; return True when this failure locked the key."""
     window = timedelta(minutes=settings.signin_lock_minutes)
     row = _counter(db, key, now)
@@ -111,8 +114,9 @@ def _record_failure(db: Session, settings: Settings, key: str, by_address: bool,
     free = settings.signin_address_free_failures if by_address else settings.signin_free_failures
     extra = row.failures - free
     if extra > 0:
-        delay = min(settings.signin_delay_max_seconds,
-                    settings.signin_delay_base_seconds * 2 ** (extra - 1))
+        delay = min(
+            settings.signin_delay_max_seconds, settings.signin_delay_base_seconds * 2 ** (extra - 1)
+        )
         row.next_attempt_at = now + timedelta(seconds=delay)
     return False
 
@@ -122,8 +126,10 @@ def _prune(db: Session, settings: Settings, now: datetime) -> None:
     cutoff = now - timedelta(minutes=settings.signin_lock_minutes)
     db.execute(
         delete(SignInThrottle)
-        .where(SignInThrottle.last_failure_at < cutoff,
-               or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < now))
+        .where(
+            SignInThrottle.last_failure_at < cutoff,
+            or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < now),
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -147,11 +153,24 @@ def _find_profile(db: Session, username: str) -> tuple[Profile, Account] | None:
     return (row[0], row[1]) if row else None
 
 
-def _audit(db: Session, settings: Settings, account: Account, profile: Profile, action: str,
-           actor: Actor, detail: dict[str, object]) -> None:
+def _audit(
+    db: Session,
+    settings: Settings,
+    account: Account,
+    profile: Profile,
+    action: str,
+    actor: Actor,
+    detail: dict[str, object],
+) -> None:
     scope = Scope(db=db, account=account, actor=actor, settings=settings)
-    audit.record(scope, action, target_type="profile", target_id=profile.public_id,
-                 target_label=profile.display_name, detail=detail)
+    audit.record(
+        scope,
+        action,
+        target_type="profile",
+        target_id=profile.public_id,
+        target_label=profile.display_name,
+        detail=detail,
+    )
 
 
 def profile_actor(profile: Profile) -> Actor:
@@ -173,16 +192,21 @@ class PasswordCheck:
     blocked: bool  # throttled already: the password was not looked at
 
 
-def check_password(db: Session, *, username: str, password: str,
-                   client_address: str | None = None) -> PasswordCheck:
+def check_password(
+    db: Session, *, username: str, password: str, client_address: str | None = None
+) -> PasswordCheck:
     """Verify without writing anything (no counters, no audit: :func:`sign_in` does that)."""
     keys = [k for k, _ in _keys(username, client_address)]
     if _seconds_blocked(db, keys, utcnow()):
         return PasswordCheck(username=username, verified_hash=None, matches=False, blocked=True)
     found = _find_profile(db, username)
     stored = found[0].password_hash if found else None
-    return PasswordCheck(username=username, verified_hash=stored,
-                         matches=passwords.verify(stored, password), blocked=False)
+    return PasswordCheck(
+        username=username,
+        verified_hash=stored,
+        matches=passwords.verify(stored, password),
+        blocked=False,
+    )
 
 
 def sign_in(
@@ -202,8 +226,9 @@ def sign_in(
     before this write transaction began; without it the password is verified here.
     """
     if check is None or check.username != username:
-        check = check_password(db, username=username, password=password,
-                               client_address=client_address)
+        check = check_password(
+            db, username=username, password=password, client_address=client_address
+        )
     now = utcnow()
     keys = _keys(username, client_address)
     found = _find_profile(db, username)
@@ -214,14 +239,20 @@ def sign_in(
     if wait or check.blocked:
         wait = max(wait, 1)
         if found:
-            _audit(db, settings, found[1], found[0], "auth.sign_in_refused", anonymous,
-                   {**detail, "reason": "throttled"})
+            _audit(
+                db,
+                settings,
+                found[1],
+                found[0],
+                "auth.sign_in_refused",
+                anonymous,
+                {**detail, "reason": "throttled"},
+            )
         return SignInOutcome(ok=False, message=_wait_message(wait), retry_after_seconds=wait)
 
     profile, account = found if found else (None, None)
     # The password counts only if it was checked against the hash that is stored now.
-    if (profile is None or not check.matches
-            or profile.password_hash != check.verified_hash):
+    if profile is None or not check.matches or profile.password_hash != check.verified_hash:
         _prune(db, settings, now)
         locked = False
         for key, by_address in keys:
@@ -229,26 +260,46 @@ def sign_in(
         if profile is not None and account is not None:
             _audit(db, settings, account, profile, "auth.sign_in_failed", anonymous, detail)
             if locked:
-                _audit(db, settings, account, profile, "auth.sign_in_locked", anonymous,
-                       {**detail, "minutes": settings.signin_lock_minutes})
+                _audit(
+                    db,
+                    settings,
+                    account,
+                    profile,
+                    "auth.sign_in_locked",
+                    anonymous,
+                    {**detail, "minutes": settings.signin_lock_minutes},
+                )
         return SignInOutcome(ok=False, message=WRONG_CREDENTIALS)
 
     assert account is not None and profile.password_hash is not None
-    allowed = (access.may_use_admin(account, profile) if kind == KIND_ADMIN
-               else access.may_use_portal(db, account, profile))
+    allowed = (
+        access.may_use_admin(account, profile)
+        if kind == KIND_ADMIN
+        else access.may_use_portal(db, account, profile)
+    )
     if not allowed:
-        _audit(db, settings, account, profile, "auth.sign_in_refused", profile_actor(profile),
-               {**detail, "reason": "no_access"})
+        _audit(
+            db,
+            settings,
+            account,
+            profile,
+            "auth.sign_in_refused",
+            profile_actor(profile),
+            {**detail, "reason": "no_access"},
+        )
         return SignInOutcome(
             ok=False,
-            message=(f"Your password is right, but this profile cannot use {PLACES[kind]} "
-                     "now. Ask your administrator."),
+            message=(
+                f"Your password is right, but this profile cannot use {PLACES[kind]} "
+                "now. Ask your administrator."
+            ),
         )
     _forgive(db, keys[0][0])
     if passwords.needs_rehash(profile.password_hash):
         profile.password_hash = passwords.hash_password(password)
-    session, token = sessions.start(db, profile=profile, kind=kind,
-                                    client_address=client_address, user_agent=user_agent)
+    session, token = sessions.start(
+        db, profile=profile, kind=kind, client_address=client_address, user_agent=user_agent
+    )
     _audit(db, settings, account, profile, "auth.signed_in", profile_actor(profile), detail)
     return SignInOutcome(ok=True, token=token, session=session, profile=profile)
 
@@ -258,8 +309,15 @@ def sign_out(db: Session, settings: Settings, token: str, *, kind: str) -> None:
     active = sessions.lookup(db, token, kind=kind)
     sessions.end(db, token)
     if active is not None:
-        _audit(db, settings, active.account, active.profile, "auth.signed_out",
-               profile_actor(active.profile), {"where": active.session.kind})
+        _audit(
+            db,
+            settings,
+            active.account,
+            active.profile,
+            "auth.signed_out",
+            profile_actor(active.profile),
+            {"where": active.session.kind},
+        )
 
 
 # --- setup links ---------------------------------------------------------------
@@ -277,11 +335,11 @@ class SetupLinkInvalid(DomainError):
 
 _LINK_MESSAGES = {
     "unknown": "This link is not valid. Check that you opened the whole link from the email, "
-               "or ask your administrator to send a new one.",
+    "or ask your administrator to send a new one.",
     "used": "This link has already been used to create a password. Sign in with that "
-            "password, or ask your administrator to send a new link.",
+    "password, or ask your administrator to send a new link.",
     "voided": "This link has been replaced by a newer one or cancelled. Use the link in the "
-              "most recent email, or ask your administrator to send a new one.",
+    "most recent email, or ask your administrator to send a new one.",
     "expired": "This link has expired. Ask your administrator to send a new one.",
 }
 
@@ -331,14 +389,21 @@ def set_password_with_link(
     profile = info.profile
     passwords.check_policy(password, username=profile.username, email=profile.email)
     if password != confirm:
-        raise ValidationFailed("The two passwords are not the same.", code="password_mismatch",
-                               field="password_confirm")
+        raise ValidationFailed(
+            "The two passwords are not the same.",
+            code="password_mismatch",
+            field="password_confirm",
+        )
     new_hash = passwords.hash_password(password)
     now = utcnow()
     spent = db.execute(
         update(SetupLink)
-        .where(SetupLink.id == info.link.id, SetupLink.used_at.is_(None),
-               SetupLink.voided_at.is_(None), SetupLink.expires_at > now)
+        .where(
+            SetupLink.id == info.link.id,
+            SetupLink.used_at.is_(None),
+            SetupLink.voided_at.is_(None),
+            SetupLink.expires_at > now,
+        )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -350,9 +415,14 @@ def set_password_with_link(
     setup_links.void_links(scope, profile)
     sessions.end_for_profile(db, profile.id)
     db.flush()
-    audit.record(scope, "profile.password_set", target_type="profile",
-                 target_id=profile.public_id, target_label=profile.display_name,
-                 detail={"via": "setup_link"})
+    audit.record(
+        scope,
+        "profile.password_set",
+        target_type="profile",
+        target_id=profile.public_id,
+        target_label=profile.display_name,
+        detail={"via": "setup_link"},
+    )
     return profile
 
 

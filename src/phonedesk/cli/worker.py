@@ -22,8 +22,9 @@ from phonedesk.outbox.worker import OutboxWorker
 
 
 def worker(
-    once: Annotated[bool, typer.Option(
-        "--once", help="Deliver what is due now, then exit")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then exit")
+    ] = False,
 ) -> None:
     """Send queued email (password links, assignment notices, voicemail and fax)."""
     s = settings()

@@ -20,8 +20,12 @@ from phonedesk.messages.schemas import MessageList, MessageOut
 router = APIRouter(tags=["messages"])
 
 
-@router.post("/extensions/{number}/messages", status_code=201, response_model=MessageOut,
-             summary="Deposit a voicemail (WAV, MP3, OGG, M4A) or a fax (PDF) for an extension")
+@router.post(
+    "/extensions/{number}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    summary="Deposit a voicemail (WAV, MP3, OGG, M4A) or a fax (PDF) for an extension",
+)
 def deposit_message(
     number: str,
     scope: WriteScope,
@@ -31,21 +35,29 @@ def deposit_message(
     received_at: Annotated[datetime | None, Form(description="When the call came in")] = None,
 ) -> MessageOut:
     data = file.file.read(scope.settings.message_max_bytes + 1)
-    message = service.deposit(scope, number=number, data=data, caller_number=caller_number,
-                              received_at=received_at)
+    message = service.deposit(
+        scope, number=number, data=data, caller_number=caller_number, received_at=received_at
+    )
     response.headers["Location"] = f"/api/v1/extensions/{number}/messages/{message.public_id}"
     return MessageOut.build(service.MessageView(message=message, extension_number=number))
 
 
-@router.get("/extensions/{number}/messages", response_model=MessageList,
-            summary="List an extension's voicemails and faxes (administrators)")
+@router.get(
+    "/extensions/{number}/messages",
+    response_model=MessageList,
+    summary="List an extension's voicemails and faxes (administrators)",
+)
 def list_extension_messages(number: str, scope: ReadScope) -> MessageList:
-    return MessageList(items=[MessageOut.build(v)
-                              for v in service.list_for_extension(scope, number)])
+    return MessageList(
+        items=[MessageOut.build(v) for v in service.list_for_extension(scope, number)]
+    )
 
 
-@router.get("/portal/messages", response_model=MessageList,
-            summary="My voicemails and faxes (signed-in Virtual Office user)")
+@router.get(
+    "/portal/messages",
+    response_model=MessageList,
+    summary="My voicemails and faxes (signed-in Virtual Office user)",
+)
 def list_my_messages(
     user: PortalReader,
     kind: Annotated[str | None, Query(max_length=20, description="voicemail or fax")] = None,
@@ -54,21 +66,26 @@ def list_my_messages(
     return MessageList(items=[MessageOut.build(v, portal=True) for v in views])
 
 
-@router.get("/portal/messages/{message_id}/file", response_class=FileResponse,
-            summary="Play or download one of my messages")
+@router.get(
+    "/portal/messages/{message_id}/file",
+    response_class=FileResponse,
+    summary="Play or download one of my messages",
+)
 def download_my_message(message_id: str, user: PortalReader) -> FileResponse:
     view = service.get_for_portal_user(user.scope, user.profile, message_id)
     found = service.open_file(user.scope, view)
-    return FileResponse(found.path, media_type=found.content_type,
-                        filename=found.download_name,
-                        headers={"Cache-Control": "private, no-store",
-                                 "X-Content-Type-Options": "nosniff"})
+    return FileResponse(
+        found.path,
+        media_type=found.content_type,
+        filename=found.download_name,
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
-@router.delete("/portal/messages/{message_id}", status_code=204,
-               summary="Delete one of my messages")
-def delete_my_message(message_id: str, user: PortalWriter,
-                      background: BackgroundTasks) -> Response:
+@router.delete(
+    "/portal/messages/{message_id}", status_code=204, summary="Delete one of my messages"
+)
+def delete_my_message(message_id: str, user: PortalWriter, background: BackgroundTasks) -> Response:
     storage_name = service.delete(user.scope, user.profile, message_id)
     # Runs after the response, so after the request's transaction has committed.
     background.add_task(service.remove_file, user.scope, storage_name)

@@ -23,9 +23,13 @@ class MessageOut(BaseModel):
     def build(cls, view: MessageView, *, portal: bool = False) -> MessageOut:
         m = view.message
         return cls(
-            id=m.public_id, kind=m.kind, extension=view.extension_number,
-            caller_number=m.caller_number, received_at=m.received_at,
-            content_type=m.content_type, size_bytes=m.size_bytes,
+            id=m.public_id,
+            kind=m.kind,
+            extension=view.extension_number,
+            caller_number=m.caller_number,
+            received_at=m.received_at,
+            content_type=m.content_type,
+            size_bytes=m.size_bytes,
             download_url=f"/api/v1/portal/messages/{m.public_id}/file" if portal else None,
         )
 

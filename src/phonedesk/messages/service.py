@@ -110,8 +110,11 @@ def deposit(
         target_type="extension",
         target_id=extension.number,
         target_label=f"Extension {extension.number}",
-        detail={"message": message.public_id, "caller_number": caller,
-                "size_bytes": message.size_bytes},
+        detail={
+            "message": message.public_id,
+            "caller_number": caller,
+            "size_bytes": message.size_bytes,
+        },
     )
     return message
 
@@ -134,12 +137,14 @@ def _notify(scope: Scope, extension: Extension, message: Message) -> None:
             "file_name": name,
             "portal_url": scope.settings.base_url.rstrip("/") + "/portal",
         },
-        attachments=[{
-            "message": message.public_id,
-            "storage_name": message.storage_name,
-            "filename": name,
-            "content_type": message.content_type,
-        }],
+        attachments=[
+            {
+                "message": message.public_id,
+                "storage_name": message.storage_name,
+                "filename": name,
+                "content_type": message.content_type,
+            }
+        ],
     )
 
 
@@ -147,8 +152,9 @@ def _visible_to(scope: Scope, profile: Profile) -> ColumnElement[bool]:
     """Extensions whose messages ``profile`` may see in the portal."""
     mine = Extension.profile_id == profile.id
     if scope.account.primary_admin_id == profile.id:
-        return and_(Extension.account_id == scope.account_id,
-                    or_(mine, Extension.profile_id.is_(None)))
+        return and_(
+            Extension.account_id == scope.account_id, or_(mine, Extension.profile_id.is_(None))
+        )
     return and_(Extension.account_id == scope.account_id, mine)
 
 
@@ -161,8 +167,11 @@ def list_for_portal_user(
     stmt = (
         select(Message, Extension.number)
         .join(Extension, Extension.id == Message.extension_id)
-        .where(Message.account_id == scope.account_id, Message.deleted_at.is_(None),
-               _visible_to(scope, profile))
+        .where(
+            Message.account_id == scope.account_id,
+            Message.deleted_at.is_(None),
+            _visible_to(scope, profile),
+        )
     )
     if kind is not None:
         stmt = stmt.where(Message.kind == kind)
@@ -175,8 +184,12 @@ def get_for_portal_user(scope: Scope, profile: Profile, public_id: str) -> Messa
     row = scope.db.execute(
         select(Message, Extension.number)
         .join(Extension, Extension.id == Message.extension_id)
-        .where(Message.public_id == public_id, Message.account_id == scope.account_id,
-               Message.deleted_at.is_(None), _visible_to(scope, profile))
+        .where(
+            Message.public_id == public_id,
+            Message.account_id == scope.account_id,
+            Message.deleted_at.is_(None),
+            _visible_to(scope, profile),
+        )
     ).first()
     if row is None:
         raise NotFound("No such message.", code="message_not_found")
@@ -188,8 +201,11 @@ def open_file(scope: Scope, view: MessageView) -> MessageFile:
     path = storage.resolve(scope.settings.message_dir, view.message.storage_name)
     if not path.is_file():
         raise NotFound("The file of this message is no longer stored.", code="file_missing")
-    return MessageFile(path=path, content_type=view.message.content_type,
-                       download_name=download_name(view.message, view.extension_number))
+    return MessageFile(
+        path=path,
+        content_type=view.message.content_type,
+        download_name=download_name(view.message, view.extension_number),
+    )
 
 
 def delete(scope: Scope, profile: Profile, public_id: str) -> str:

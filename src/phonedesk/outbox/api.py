@@ -35,38 +35,56 @@ class OutgoingEmailOut(BaseModel):
     @classmethod
     def build(cls, row: OutboxMessage) -> OutgoingEmailOut:
         return cls(
-            id=row.id, kind=row.kind, to=row.to_address, subject=row.subject,
-            status=row.status, attempts=row.attempts,
+            id=row.id,
+            kind=row.kind,
+            to=row.to_address,
+            subject=row.subject,
+            status=row.status,
+            attempts=row.attempts,
             next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
-            last_error=row.last_error, message_id=row.message_id,
+            last_error=row.last_error,
+            message_id=row.message_id,
             attachments=[str(a.get("filename", "")) for a in (row.attachments or [])],
-            created_at=row.created_at, sent_at=row.sent_at,
+            created_at=row.created_at,
+            sent_at=row.sent_at,
         )
 
 
-@router.get("/outgoing-emails", response_model=Page[OutgoingEmailOut],
-            summary="List outgoing email and its delivery state, newest first")
+@router.get(
+    "/outgoing-emails",
+    response_model=Page[OutgoingEmailOut],
+    summary="List outgoing email and its delivery state, newest first",
+)
 def list_outgoing(
     scope: ReadScope,
-    status: Annotated[str | None, Query(max_length=20,
-                                        description="pending, sent or failed")] = None,
+    status: Annotated[
+        str | None, Query(max_length=20, description="pending, sent or failed")
+    ] = None,
     to: Search = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[OutgoingEmailOut]:
     rows, total = queue.list_outgoing(
-        scope, queue.OutgoingQuery(status=status, to=to, limit=limit, offset=offset))
-    return Page[OutgoingEmailOut](items=[OutgoingEmailOut.build(r) for r in rows], total=total,
-                                  limit=limit, offset=offset)
+        scope, queue.OutgoingQuery(status=status, to=to, limit=limit, offset=offset)
+    )
+    return Page[OutgoingEmailOut](
+        items=[OutgoingEmailOut.build(r) for r in rows], total=total, limit=limit, offset=offset
+    )
 
 
-@router.get("/outgoing-emails/{email_id}", response_model=OutgoingEmailOut,
-            summary="Read one outgoing email's state")
+@router.get(
+    "/outgoing-emails/{email_id}",
+    response_model=OutgoingEmailOut,
+    summary="Read one outgoing email's state",
+)
 def read_outgoing(email_id: EmailId, scope: ReadScope) -> OutgoingEmailOut:
     return OutgoingEmailOut.build(queue.get_outgoing(scope, email_id))
 
 
-@router.post("/outgoing-emails/{email_id}/retry", response_model=OutgoingEmailOut,
-             summary="Queue a failed email again")
+@router.post(
+    "/outgoing-emails/{email_id}/retry",
+    response_model=OutgoingEmailOut,
+    summary="Queue a failed email again",
+)
 def retry_outgoing(email_id: EmailId, scope: WriteScope) -> OutgoingEmailOut:
     return OutgoingEmailOut.build(queue.retry(scope, email_id))

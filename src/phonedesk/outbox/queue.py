@@ -33,23 +33,27 @@ def list_outgoing(scope: Scope, query: OutgoingQuery) -> tuple[list[OutboxMessag
     stmt = select(OutboxMessage).where(OutboxMessage.account_id == scope.account_id)
     if query.status is not None:
         if query.status not in STATUSES:
-            raise ValidationFailed(f"Status must be one of {', '.join(STATUSES)}.",
-                                   field="status")
+            raise ValidationFailed(f"Status must be one of {', '.join(STATUSES)}.", field="status")
         stmt = stmt.where(OutboxMessage.status == query.status)
     if query.to and query.to.strip():
-        stmt = stmt.where(func.lower(OutboxMessage.to_address).contains(
-            query.to.strip().lower(), autoescape=True))
+        stmt = stmt.where(
+            func.lower(OutboxMessage.to_address).contains(query.to.strip().lower(), autoescape=True)
+        )
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = scope.db.scalars(
         stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(query.limit).offset(query.offset)
+        .limit(query.limit)
+        .offset(query.offset)
     )
     return list(rows), total
 
 
 def get_outgoing(scope: Scope, email_id: int) -> OutboxMessage:
-    row = scope.db.scalar(select(OutboxMessage).where(
-        OutboxMessage.id == email_id, OutboxMessage.account_id == scope.account_id))
+    row = scope.db.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.id == email_id, OutboxMessage.account_id == scope.account_id
+        )
+    )
     if row is None:
         raise NotFound("No such outgoing email.", code="email_not_found")
     return row
@@ -59,16 +63,23 @@ def retry(scope: Scope, email_id: int) -> OutboxMessage:
     """Queue a failed email again, with a fresh count of attempts."""
     row = get_outgoing(scope, email_id)
     if row.status != FAILED:
-        raise Conflict("Only a failed email can be retried; this one is "
-                       f"{'already sent' if row.status == SENT else 'still queued'}.",
-                       code="email_not_failed")
+        raise Conflict(
+            "Only a failed email can be retried; this one is "
+            f"{'already sent' if row.status == SENT else 'still queued'}.",
+            code="email_not_failed",
+        )
     previous = row.last_error
     row.status = PENDING
     row.attempts = 0
     row.next_attempt_at = utcnow()
     row.lease_until = None
     scope.db.flush()
-    audit.record(scope, "email.retried", target_type="email", target_id=str(row.id),
-                 target_label=row.subject[:200], detail={"to": row.to_address,
-                                                         "last_error": previous})
+    audit.record(
+        scope,
+        "email.retried",
+        target_type="email",
+        target_id=str(row.id),
+        target_label=row.subject[:200],
+        detail={"to": row.to_address, "last_error": previous},
+    )
     return row

@@ -111,19 +111,27 @@ def compose(item: Outgoing, settings: Settings) -> EmailMessage:
             # Deleted by its owner before the email went out: send the notice without it.
             log.warning("attachment %s of outbox message %s is gone", name, item.id)
             continue
-        ctype = str(attachment.get("content_type") or mimetypes.guess_type(name)[0]
-                    or "application/octet-stream")
+        ctype = str(
+            attachment.get("content_type")
+            or mimetypes.guess_type(name)[0]
+            or "application/octet-stream"
+        )
         maintype, _, subtype = ctype.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream",
-                           filename=str(attachment.get("filename") or Path(name).name))
+        msg.add_attachment(
+            data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=str(attachment.get("filename") or Path(name).name),
+        )
     return msg
 
 
 class Transport(Protocol):
     def __enter__(self) -> Transport: ...
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
 
     def send(self, message: EmailMessage, to: str) -> None: ...
 
@@ -138,8 +146,11 @@ def _classify(exc: Exception) -> DeliveryError:
         # A configuration problem, not the message's: keep retrying until it is fixed.
         return DeliveryError(f"SMTP authentication failed: {exc.smtp_code}", permanent=False)
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
-            exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         return DeliveryError(f"{exc.smtp_code} {text}", permanent=exc.smtp_code >= 500)
     return DeliveryError(f"{exc.__class__.__name__}: {exc}", permanent=False)
 
@@ -156,16 +167,18 @@ class SmtpTransport:
     def __enter__(self) -> SmtpTransport:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._close(polite=True)
 
     def _open(self) -> smtplib.SMTP:
         cfg = self.config
         conn: smtplib.SMTP
         if cfg.scheme == "smtps":
-            conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=self.timeout,
-                                    context=ssl.create_default_context())
+            conn = smtplib.SMTP_SSL(
+                cfg.host, cfg.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             conn = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
             if cfg.scheme == "smtp+starttls":
@@ -209,8 +222,9 @@ class FileTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         return None
 
     def send(self, message: EmailMessage, to: str) -> None:

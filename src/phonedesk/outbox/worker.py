@@ -60,13 +60,18 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
     exponent = max(0, attempts - 1)
     if exponent > 60:
         return settings.outbox_backoff_max_seconds
-    return min(settings.outbox_backoff_max_seconds,
-               settings.outbox_backoff_base_seconds * 2**exponent)
+    return min(
+        settings.outbox_backoff_max_seconds, settings.outbox_backoff_base_seconds * 2**exponent
+    )
 
 
 class OutboxWorker:
-    def __init__(self, database: Database, settings: Settings,
-                 transport_factory: Callable[[Settings], Transport] = transport_for) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        transport_factory: Callable[[Settings], Transport] = transport_for,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.transport_factory = transport_factory
@@ -94,16 +99,22 @@ class OutboxWorker:
             for row in db.scalars(stmt):
                 row.lease_until = lease
                 row.attempts += 1
-                claimed.append(Claimed(
-                    item=Outgoing(
-                        id=row.id, to_address=row.to_address, subject=row.subject,
-                        body_text=row.body_text, body_html=row.body_html,
-                        message_id=row.message_id, attachments=list(row.attachments or []),
-                        created_at=row.created_at,
-                    ),
-                    attempts=row.attempts,
-                    lease=lease,
-                ))
+                claimed.append(
+                    Claimed(
+                        item=Outgoing(
+                            id=row.id,
+                            to_address=row.to_address,
+                            subject=row.subject,
+                            body_text=row.body_text,
+                            body_html=row.body_html,
+                            message_id=row.message_id,
+                            attachments=list(row.attachments or []),
+                            created_at=row.created_at,
+                        ),
+                        attempts=row.attempts,
+                        lease=lease,
+                    )
+                )
         return claimed
 
     # --- recording outcomes ---------------------------------------------------------
@@ -112,8 +123,9 @@ class OutboxWorker:
         with self.database.transaction() as db:
             db.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == claimed.item.id,
-                       OutboxMessage.lease_until == claimed.lease)
+                .where(
+                    OutboxMessage.id == claimed.item.id, OutboxMessage.lease_until == claimed.lease
+                )
                 .values(lease_until=None, **values)
                 .execution_options(synchronize_session=False)
             )
@@ -130,10 +142,10 @@ class OutboxWorker:
             log.warning("outbox message %s failed: %s", claimed.item.id, message)
             return FAILED
         delay = backoff_seconds(self.settings, claimed.attempts)
-        self._record(claimed, next_attempt_at=utcnow() + timedelta(seconds=delay),
-                     last_error=message)
-        log.info("outbox message %s will be retried in %.1fs: %s", claimed.item.id, delay,
-                 message)
+        self._record(
+            claimed, next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=message
+        )
+        log.info("outbox message %s will be retried in %.1fs: %s", claimed.item.id, delay, message)
         return PENDING
 
     # --- the loop ---------------------------------------------------------------------
@@ -150,8 +162,7 @@ class OutboxWorker:
                 if stop is not None and stop.is_set():
                     break  # the rest comes back when the lease runs out
                 try:
-                    transport.send(compose(claimed.item, self.settings),
-                                   claimed.item.to_address)
+                    transport.send(compose(claimed.item, self.settings), claimed.item.to_address)
                 except DeliveryError as error:
                     if self._failed(claimed, error) == FAILED:
                         result.failed += 1
@@ -187,8 +198,7 @@ async def in_process_worker(app: FastAPI) -> AsyncIterator[None]:
         return
     stop = threading.Event()
     worker = OutboxWorker(app.state.database, settings)
-    thread = threading.Thread(target=worker.run, args=(stop,), name="phonedesk-outbox",
-                              daemon=True)
+    thread = threading.Thread(target=worker.run, args=(stop,), name="phonedesk-outbox", daemon=True)
     thread.start()
     try:
         yield
