@@ -19,6 +19,9 @@ EmailId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class OutgoingEmailOut(BaseModel):
+    """Delivery state only. The body is never shown: it may hold a user's password setup
+    link, and administrators must never be able to set a user's password (R-V3)."""
+
     id: int
     kind: str
     to: str
