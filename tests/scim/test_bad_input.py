@@ -34,7 +34,7 @@ operations = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operations, min_size=1, max_size=3))
 def test_random_patches_answer_200_or_a_scim_error(

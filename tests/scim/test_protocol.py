@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from fastapi.testclient import TestClient
 
 from phonedesk.config import Settings
@@ -183,16 +182,19 @@ def test_supported_filters(scim: TestClient) -> None:
     assert {k: v for k, v in found.items() if k not in ("schemas", "id")} == {"userName": "bob"}
 
 
-@pytest.mark.parametrize("expression", [
+UNSUPPORTED_FILTERS = [
     'userName sw "a"', 'userName co "a"', 'userName eq "a" or userName eq "b"',
     'not (userName eq "a")', "userName pr", 'displayName eq "x"', 'name.givenName eq "x"',
     'emails[type eq "home"].value eq "a@b.c"', "userName eq 42", 'userName eq "a', "((",
     'meta.lastModified gt "2011-05-13T04:42:34Z"',
-])
-def test_other_filters_are_invalid_filter(scim: TestClient, expression: str) -> None:
-    detail = _error(scim.get("/scim/v2/Users", params={"filter": expression}), 400,
-                    "invalidFilter")
-    assert "userName eq" in detail
+]
+
+
+def test_other_filters_are_invalid_filter(scim: TestClient) -> None:
+    for expression in UNSUPPORTED_FILTERS:
+        detail = _error(scim.get("/scim/v2/Users", params={"filter": expression}), 400,
+                        "invalidFilter")
+        assert "userName eq" in detail, expression
 
 
 def test_pagination_is_stable_and_one_based(scim: TestClient) -> None:
