@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -66,6 +67,33 @@ class Problem:
     # The original domain error, for renderers that need its type (SCIM scimType).
     error: DomainError | None = None
 
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """The one JSON error shape of ``/api/v1``, as the OpenAPI document describes it."""
+
+    error: ErrorDetail
+
+
+# Documented on every ``/api/v1`` operation, so that clients generated from the
+# OpenAPI document expect ``{"error": …}`` rather than FastAPI's default 422 body.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in [
+        (401, "No valid credentials"),
+        (403, "Not allowed"),
+        (404, "Not found in this account"),
+        (409, "Conflicts with the current state"),
+        (412, "Stale If-Match version"),
+        (422, "Malformed or invalid input"),
+    ]
+}
 
 Renderer = Callable[[Request, Problem], Response]
 _renderers: list[tuple[str, Renderer]] = []
