@@ -32,3 +32,16 @@ def test_swagger_ui_needs_no_network(client: TestClient) -> None:
         response = client.get(url)
         assert response.status_code == 200, url
         assert len(response.content) > 1000, url
+
+
+def test_openapi_documents_the_error_shape(client: TestClient) -> None:
+    """Clients generated from the document expect ``{"error": …}``, not FastAPI's default."""
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error = spec["components"]["schemas"]["ErrorResponse"]
+    assert error["required"] == ["error"]
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            for status in ("401", "404", "422"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path)
