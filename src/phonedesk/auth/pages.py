@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from phonedesk.auth import access, signin
 from phonedesk.auth.web import (
@@ -158,6 +159,11 @@ def _show_sign_in(request: Request, kind: str) -> Response:
 
 async def _do_sign_in(request: Request, kind: str) -> Response:
     fields = await _form(request)
+    # Database work and an argon2 hash: off the event loop, so other requests keep flowing.
+    return await run_in_threadpool(_sign_in_sync, request, kind, fields)
+
+
+def _sign_in_sync(request: Request, kind: str, fields: dict[str, str]) -> Response:
     next_path = safe_next(fields.get("next"), kind)
     username = fields.get("username", "")
     if not _form_csrf_ok(request, fields):
@@ -209,9 +215,13 @@ async def _do_sign_in(request: Request, kind: str) -> Response:
 
 
 async def _do_sign_out(request: Request, kind: str) -> Response:
+    fields = await _form(request)
+    return await run_in_threadpool(_sign_out_sync, request, kind, fields)
+
+
+def _sign_out_sync(request: Request, kind: str, fields: dict[str, str]) -> Response:
     settings = _settings(request)
     token = session_token(request, kind)
-    fields = await _form(request)
     target = SIGN_IN_PATHS[kind] + "?notice=signed-out"
     if token:
         with _database(request).transaction() as db:
@@ -333,6 +343,10 @@ def setup_page(request: Request, token: str, step: str | None = None) -> Respons
 @router.post("/password/setup/{token}")
 async def setup_submit(request: Request, token: str) -> Response:
     fields = await _form(request)
+    return await run_in_threadpool(_setup_submit_sync, request, token, fields)
+
+
+def _setup_submit_sync(request: Request, token: str, fields: dict[str, str]) -> Response:
     settings = _settings(request)
     database = _database(request)
     if not _form_csrf_ok(request, fields):
