@@ -22,6 +22,7 @@ class Profile(Base):
     __table_args__ = (
         Index("ix_profiles_account_last_first", "account_id", "last_name", "first_name"),
         Index("ix_profiles_account_email", "account_id", "email"),
+        Index("ix_profiles_account_external_id", "account_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
