@@ -96,6 +96,7 @@ def test_entra_id_sequence(scim: TestClient, database: Database, settings: Setti
         {"op": "Add", "path": 'emails[type eq "work"].value',
          "value": "alexander.wu@contoso.com"},
         {"op": "Add", "path": f"{EXTENSION}:customField2", "value": "Berlin"},
+        {"op": "Add", "path": "externalId", "value": "b1c2d3"},
     ))
     assert updated.status_code == 200, updated.text
     body = updated.json()
@@ -103,8 +104,9 @@ def test_entra_id_sequence(scim: TestClient, database: Database, settings: Setti
     assert body["emails"] == [{"value": "alexander.wu@contoso.com", "type": "work"}]
     assert body[EXTENSION] == {"customField1": "Sales", "customField2": "Berlin"}
     state = profile_state(database, uid)
-    assert (state["first_name"], state["email"], state["custom_field_2"]) == (
-        "Alexander", "alexander.wu@contoso.com", "Berlin")
+    assert (state["first_name"], state["email"], state["custom_field_2"],
+            state["external_id"]) == ("Alexander", "alexander.wu@contoso.com", "Berlin",
+                                      "b1c2d3")
     # Profile changes flow to the extensions, except the per-extension edit (R-E4).
     assert extension_state(database, account.id, "201")["caller_id"] == "Alexander Wu"
     assert extension_state(database, account.id, "201")["voicemail_email"] == \
