@@ -77,6 +77,7 @@ def test_define_custom_fields_download_edit_upload_verify_submit(
     expect(page.locator("body")).to_contain_text("Do not change the Internal ID")
     page.get_by_role("link", name="Proceed").click()
     # Click Add, locate the file, then Upload.
+    expect(page.locator("#upload-progress")).to_be_hidden()  # shown only while uploading
     page.get_by_label("CSV file").set_input_files(str(edited))
     page.get_by_role("button", name="Upload").click()
     # Verify that the new information is correct.
