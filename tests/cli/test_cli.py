@@ -143,3 +143,8 @@ def test_serve_creates_a_first_account_only_on_an_empty_database(
     ensure_first_account()
     assert capsys.readouterr().out == ""
     assert len(cli.json("profiles", "list")) == 1
+
+
+def test_db_upgrade_is_idempotent(cli: Cli) -> None:
+    assert "up to date" in cli.ok("db", "upgrade").stdout
+    assert "up to date" in cli.ok("db", "upgrade").stdout
