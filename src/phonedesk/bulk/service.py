@@ -273,7 +273,9 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
 
     Refused while errors remain, when already submitted, and when any profile
     it changes was edited after validation. One audit event records the counts;
-    the staged rows stay as its detail.
+    the staged rows stay as its detail. On any DomainError the caller must roll
+    back (as every interface does): statements already run are part of the
+    refused attempt.
     """
     batch = get_import(scope, import_id)
     if batch.status == APPLIED:
