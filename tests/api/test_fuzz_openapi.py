@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import AccountInfo, auth
 
-POSITIVE_EXAMPLES = 6
-NEGATIVE_EXAMPLES = 5
+POSITIVE_EXAMPLES = 5
+NEGATIVE_EXAMPLES = 4
 
 
 def _seed(api: TestClient, account: AccountInfo) -> dict[str, str]:
