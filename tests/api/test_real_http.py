@@ -64,7 +64,7 @@ def _fresh_postgres_database() -> Iterator[str]:
     if not base:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}")
     url = make_url(normalize_url(base))
-    name = f"{url.database}_serve_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"{url.database}_serve_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     statements = [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"']
     with admin.connect() as conn:

@@ -111,7 +111,7 @@ def _database_url(backend: str, root: Path) -> Iterator[str]:
         yield url
         return
     base = make_url(normalize_url(os.environ[PG_ENV]))
-    name = f"{base.database}_web_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"{base.database}_web_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
