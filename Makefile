@@ -30,7 +30,7 @@ run: install
 test: dev
 	$(BIN)/ruff check src tests $(wildcard bench scripts)
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --maxprocesses 4 $(PYTEST_ARGS)
 
 lint: dev
 	$(BIN)/ruff check src tests $(wildcard bench scripts)

@@ -175,16 +175,17 @@ class Stager:
         # Only the Internal ID in SQL, so the planner uses its unique index (an
         # account_id condition can make SQLite scan the whole account per batch);
         # the account and archive checks are applied to the few rows found.
+        # Archived profiles are filtered in SQL: fetching archived_at would convert a
+        # datetime per row for nothing.
         result = self.scope.db.execute(
-            select(Profile.public_id, Profile.account_id, Profile.archived_at, Profile.id,
-                   Profile.version, *cols)
-            .where(Profile.public_id.in_(public_ids))
+            select(Profile.public_id, Profile.account_id, Profile.id, Profile.version, *cols)
+            .where(Profile.public_id.in_(public_ids), Profile.archived_at.is_(None))
         )
         account_id = self.scope.account_id
         return {
-            row[0]: Existing(row[3], row[4], dict(zip(PROFILE_FIELDS, row[5:], strict=True)))
+            row[0]: Existing(row[2], row[3], dict(zip(PROFILE_FIELDS, row[4:], strict=True)))
             for row in result
-            if row[1] == account_id and row[2] is None
+            if row[1] == account_id
         }
 
     def _validate(self, row: Row, existing: dict[str, Existing]) -> dict[str, Any]:

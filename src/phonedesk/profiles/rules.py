@@ -8,7 +8,6 @@ functions row by row, so a CSV row and an API request can never disagree.
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache
 
@@ -61,28 +60,32 @@ def clean_name(value: str | None, field: str) -> str:
     return text
 
 
-@lru_cache(maxsize=65_536)
+# An ASCII dot-atom local part (RFC 5322 atext separated by single dots): for such an
+# address email-validator accepts the local part exactly as written, so only the
+# domain needs the library. Anything else takes the library's full path.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM_LOCAL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_LOCAL_MAX = 64
+
+
+@lru_cache(maxsize=4096)
+def _validated_domain(domain: str) -> str:
+    """The library's verdict on a domain, once per process: a company has few domains."""
+    return validate_email("x@" + domain, check_deliverability=False).domain
+
+
 def _validated_email(text: str) -> str:
-    return validate_email(text, check_deliverability=False).normalized
+    """email-validator's normalised address, without re-parsing the common case.
 
-
-def _memoize_domain_check() -> None:
-    """Validate each email *domain* once per process, not once per address.
-
-    Two thirds of email_validator's time goes to the domain part, which is the
-    same for most addresses of a company; a 100,000-row import has 100,000
-    distinct addresses but a handful of domains. The library function is pure,
-    returns a fresh dict that callers only read, and failures are not cached,
-    so the results are exactly the library's (version pinned in pyproject).
+    A 100,000-row import has 100,000 distinct addresses but a handful of domains;
+    the library's character-by-character parse of every address was half the
+    cost of validating a file. ``tests/services/test_email_fast_path.py`` checks
+    that both paths agree.
     """
-    module = sys.modules[validate_email.__module__]
-    original = getattr(module, "validate_email_domain_name")  # noqa: B009
-    if getattr(original, "cache_info", None) is not None:
-        return
-    setattr(module, "validate_email_domain_name", lru_cache(maxsize=4096)(original))  # noqa: B010
-
-
-_memoize_domain_check()
+    local, at, domain = text.rpartition("@")
+    if at and text.isascii() and len(local) <= _LOCAL_MAX and _DOT_ATOM_LOCAL.fullmatch(local):
+        return f"{local}@{_validated_domain(domain)}"
+    return validate_email(text, check_deliverability=False).normalized
 
 
 def clean_email(value: str | None, field: str = "email") -> str:
