@@ -195,12 +195,17 @@ def test_concurrent_same_username_exactly_one_wins(server: Server) -> None:
     """R-P2 under a race: one 201, every other request a clean 409, never a 500."""
     headers = {"Authorization": f"Bearer {server.token()}"}
 
-    def attempt(n: int) -> int:
+    def attempt(n: int) -> tuple[int, str | None, str | None]:
         with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
-            return client.post("/api/v1/profiles", json={
+            response = client.post("/api/v1/profiles", json={
                 "first_name": "Race", "last_name": str(n), "email": f"race{n}@load.example",
-                "username": "RaceWinner" if n % 2 else "racewinner"}).status_code
+                "username": "RaceWinner" if n % 2 else "racewinner"})
+            error = response.json().get("error") or {}
+            return response.status_code, error.get("code"), error.get("field")
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        statuses = sorted(pool.map(attempt, range(WORKERS * 2)))
-    assert statuses == [201] + [409] * (WORKERS * 2 - 1)
+        results = sorted(pool.map(attempt, range(WORKERS * 2)), key=lambda r: r[0])
+    assert [status for status, _, _ in results] == [201] + [409] * (WORKERS * 2 - 1)
+    # Whether the service's check or the database's constraint stopped it, a loser
+    # is told the same thing: the username is taken.
+    assert {(code, field) for _, code, field in results[1:]} == {("username_taken", "username")}

@@ -50,6 +50,16 @@ def test_long_email_without_username_explains(api: TestClient) -> None:
     assert created["email"] == email
 
 
+def test_email_unusable_as_username_asks_for_one(api: TestClient) -> None:
+    """R-P2: a valid email with characters a username refuses, and no username given."""
+    email = "a!b#c@acme.example"
+    error = error_of(_post(api, email), 422)
+    assert error["field"] == "username"
+    assert error["code"] == "username_required"
+    assert "cannot be used as the username" in error["message"]
+    assert create_profile(api, "Ann", "Lee", email, username="abc")["email"] == email
+
+
 def test_username_unique_across_accounts_case_insensitively(
     api: TestClient, database: Database, settings: Settings
 ) -> None:

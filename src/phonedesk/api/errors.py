@@ -35,6 +35,9 @@ from phonedesk.errors import (
 
 log = logging.getLogger("phonedesk.errors")
 
+# PostgreSQL names the constraint; SQLite names the column (profiles.username_key).
+USERNAME_CONSTRAINT = "uq_profiles_username_key"
+
 STATUS_BY_KIND: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
@@ -179,7 +182,15 @@ def install(app: FastAPI) -> None:
                                        headers=getattr(exc, "headers", None)))
 
     async def integrity(request: Request, exc: Exception) -> Response:
+        # A concurrent request won a race the service had checked for. The
+        # username race is the one users meet (R-P2): name it like the service does.
         log.info("integrity error mapped to 409: %s", exc.__class__.__name__)
+        if USERNAME_CONSTRAINT in str(getattr(exc, "orig", exc)) or (
+            "profiles.username_key" in str(getattr(exc, "orig", exc))
+        ):
+            return render(request, Problem(409, "username_taken", "That username was taken a "
+                                           "moment ago by another change. Choose another.",
+                                           field="username"))
         return render(request, Problem(409, "conflict", "The change clashes with another one "
                                        "made at the same time. Reload and try again."))
 

@@ -156,6 +156,14 @@ def clean_username(value: str | None, email: str) -> str:
     bad = sorted({ch for ch in text if not _username_character_ok(ch)})
     if bad:
         shown = " ".join(repr(ch) for ch in bad[:5])
+        if from_email:
+            raise ValidationFailed(
+                f"The email address contains {shown}, which a username cannot, so it cannot "
+                "be used as the username. Enter a username (letters, digits, spaces and "
+                ". _ - @ + ' only).",
+                code="username_required",
+                field="username",
+            )
         raise ValidationFailed(
             f"Username may contain letters, digits, spaces and . _ - @ + ' only (not {shown}).",
             code="invalid_characters",
