@@ -68,7 +68,7 @@ def _status_and_type(problem: Problem) -> tuple[int, str | None, str]:
         return 409, "uniqueness", message
     if problem.code in ("malformed_request", "invalid_value"):
         return 400, "invalidValue", message
-    if problem.code == "conflict" and problem.status == 409:
+    if problem.code in ("conflict", "username_taken") and problem.status == 409:
         # A unique constraint lost to a concurrent request: for SCIM users, the username.
         return 409, "uniqueness", message
     return problem.status, None, message
