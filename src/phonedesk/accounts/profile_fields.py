@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from phonedesk.audit import service as audit
+from phonedesk.bulk.columns import STANDARD_LABELS, header_key
 from phonedesk.errors import ValidationFailed
 from phonedesk.scope import Scope
 
 LABEL_MAX = 50
-STANDARD_HEADERS = ("Internal ID", "First Name", "Last Name", "Email Address", "Username")
 # Columns of the User Profiles table, in display order (R-C1).
 TABLE_COLUMNS = (
     "internal_id",
@@ -33,7 +33,7 @@ TABLE_COLUMNS = (
     "role",
 )
 DEFAULT_VISIBLE = ("first_name", "last_name", "email", "username", "extensions", "status", "role")
-RESERVED = {h.casefold() for h in STANDARD_HEADERS} | {"extensions", "status", "role"}
+RESERVED = {header_key(h) for h in STANDARD_LABELS} | {"extensions", "status", "role"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _clean_label(number: int, value: str | None) -> str | None:
     if any(unicodedata.category(ch)[0] == "C" for ch in text):
         raise ValidationFailed(f"Custom field {number} label contains a control character.",
                                code="invalid_characters", field=field)
-    if text.casefold() in RESERVED:
+    if header_key(text) in RESERVED:
         raise ValidationFailed(
             f"“{text}” is already a standard column; give custom field {number} another label.",
             code="label_reserved", field=field,
@@ -96,7 +96,7 @@ def update_profile_fields(
     for number, label in sorted(new_labels.items()):
         if label is None:
             continue
-        key = label.casefold()
+        key = header_key(label)  # labels clash as the importer matches headers (R-C5)
         if key in seen:
             raise ValidationFailed(
                 f"Custom fields {seen[key]} and {number} have the same label “{label}”; "
