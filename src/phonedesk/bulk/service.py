@@ -31,7 +31,7 @@ from phonedesk.audit import service as audit
 from phonedesk.bulk import submit as applier
 from phonedesk.bulk.columns import neutralise, template_columns
 from phonedesk.bulk.reader import CsvFile, FileRejected
-from phonedesk.bulk.staging import Stager, column_labels
+from phonedesk.bulk.staging import PROFILE_FIELDS, Stager, column_labels
 from phonedesk.config import Settings
 from phonedesk.db import Database
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
@@ -221,15 +221,7 @@ def list_rows(
     rows = scope.db.scalars(stmt.order_by(ImportRow.row_number).limit(limit).offset(offset))
     views = []
     for r in rows:
-        values = {
-            "first_name": r.first_name,
-            "last_name": r.last_name,
-            "email": r.email,
-            "username": r.username,
-            "custom_field_1": r.custom_field_1,
-            "custom_field_2": r.custom_field_2,
-            "custom_field_3": r.custom_field_3,
-        }
+        values = {field: getattr(r, field) for field in PROFILE_FIELDS}
         changes = [
             {"field": f, "column": labels.get(f, f), "before": ba[0], "after": ba[1]}
             for f, ba in (r.changes or {}).items()
