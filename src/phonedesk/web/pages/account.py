@@ -22,7 +22,7 @@ from phonedesk.auth.web import AdminAction, AdminPage
 from phonedesk.directory import service as directory
 from phonedesk.models.token import KIND_API, KIND_SCIM
 from phonedesk.outbox import queue
-from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
+from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin")
 
@@ -45,9 +45,9 @@ def directory_page(request: Request, web: AdminPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     """Active profiles with extensions, common areas included (R-DIR1)."""
-    _, total = directory.search(web.scope, q, limit=1)
-    p = pager("/admin/directory", page, PAGE_SIZE, total, {"q": q})
-    entries, _ = directory.search(web.scope, q, limit=PAGE_SIZE, offset=p.offset)
+    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
+                                                              offset=offset),
+                       "/admin/directory", page, PAGE_SIZE, {"q": q})
     return render(request, web, "directory.html", section="directory", entries=entries,
                   q=q or "", pager=p, layout="_admin_layout.html", base="/admin/directory")
 
@@ -87,9 +87,9 @@ def audit_page(request: Request, web: AdminPage, action: Text = None,
                                 target_id=flt.target_id, since=flt.since, until=flt.until)
     params = {"action": action, "target_id": target_id, "target_type": target_type,
               "since": since, "until": until}
-    _, total = audit.list_events(web.scope, flt, limit=1)
-    p = pager("/admin/audit", page, PAGE_SIZE, total, params)
-    events, _ = audit.list_events(web.scope, flt, limit=PAGE_SIZE, offset=p.offset)
+    events, p = paged(lambda limit, offset: audit.list_events(web.scope, flt, limit=limit,
+                                                              offset=offset),
+                      "/admin/audit", page, PAGE_SIZE, params)
     query = "&".join(f"{k}={v}" for k, v in params.items() if v)
     return render(request, web, "admin/audit.html", section="audit", events=events, pager=p,
                   params={k: v or "" for k, v in params.items()}, groups=ACTION_GROUPS,
@@ -143,11 +143,9 @@ def emails_page(request: Request, web: AdminPage,
                 to: Annotated[str | None, Query(max_length=200)] = None,
                 page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     status = status if status in queue.STATUSES else None
-    q = queue.OutgoingQuery(status=status, to=to, limit=1)
-    _, total = queue.list_outgoing(web.scope, q)
-    p = pager("/admin/emails", page, PAGE_SIZE, total, {"status": status, "to": to})
-    rows, _ = queue.list_outgoing(web.scope, queue.OutgoingQuery(
-        status=status, to=to, limit=PAGE_SIZE, offset=p.offset))
+    rows, p = paged(lambda limit, offset: queue.list_outgoing(web.scope, queue.OutgoingQuery(
+                        status=status, to=to, limit=limit, offset=offset)),
+                    "/admin/emails", page, PAGE_SIZE, {"status": status, "to": to})
     return render(request, web, "admin/emails.html", section="emails", rows=rows, pager=p,
                   status=status or "", to=to or "", statuses=queue.STATUSES,
                   errors=FormErrors())

@@ -152,6 +152,20 @@ def pager(base: str, page: int, size: int, total: int,
     return Pager(page=min(max(1, page), last), size=size, total=total, base=base, params=clean)
 
 
+def paged(fetch: Callable[[int, int], tuple[list[T], int]], base: str, page: int, size: int,
+          params: Mapping[str, str | None] | None = None) -> tuple[list[T], Pager]:
+    """One page of ``fetch(limit, offset)`` and its pager; a page past the end shows the last.
+
+    The list services return the total with the rows, so a page costs one call;
+    only a page number past the end needs a second one.
+    """
+    rows, total = fetch(size, (page - 1) * size)
+    p = pager(base, page, size, total, params)
+    if p.page != page:
+        rows, _ = fetch(size, p.offset)
+    return rows, p
+
+
 def render_problem(request: Request, problem: Problem) -> Response:
     """Any error under the page prefixes becomes a readable HTML page, never JSON."""
     if request.headers.get("hx-request"):

@@ -20,7 +20,7 @@ from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
 from phonedesk.profiles import service as profiles
-from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
+from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin/extensions")
 
@@ -41,10 +41,9 @@ def list_page(request: Request, web: AdminPage,
               q: Annotated[str | None, Query(max_length=200)] = None,
               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     scope = web.scope
-    _, total = service.list_extensions(scope, service.ExtensionQuery(q=q, limit=1))
-    p = pager("/admin/extensions", page, PAGE_SIZE, total, {"q": q})
-    rows, _ = service.list_extensions(
-        scope, service.ExtensionQuery(q=q, limit=PAGE_SIZE, offset=p.offset))
+    rows, p = paged(lambda limit, offset: service.list_extensions(
+                        scope, service.ExtensionQuery(q=q, limit=limit, offset=offset)),
+                    "/admin/extensions", page, PAGE_SIZE, {"q": q})
     pa = profiles.primary_admin(scope)
     template = "admin/_extension_rows.html" if request.headers.get("hx-request") else (
         "admin/extensions.html")

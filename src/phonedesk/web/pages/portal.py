@@ -16,7 +16,7 @@ from phonedesk.directory import service as directory
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.messages import service as messages
 from phonedesk.models import Extension, Profile
-from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
+from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/portal")
 
@@ -100,9 +100,9 @@ def delete_message(message_id: str, web: PortalAction) -> Response:
 def directory_page(request: Request, web: PortalPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
-    _, total = directory.search(web.scope, q, limit=1)
-    p = pager("/portal/directory", page, PAGE_SIZE, total, {"q": q})
-    entries, _ = directory.search(web.scope, q, limit=PAGE_SIZE, offset=p.offset)
+    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
+                                                              offset=offset),
+                       "/portal/directory", page, PAGE_SIZE, {"q": q})
     return render(request, web, "directory.html", section="directory", entries=entries,
                   q=q or "", pager=p, layout="_portal_layout.html", base="/portal/directory",
                   errors=FormErrors())

@@ -20,7 +20,7 @@ from phonedesk.extensions import portal as my_extensions
 from phonedesk.models import Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
 from phonedesk.profiles import service as profiles
-from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
+from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin/profiles")
 
@@ -64,16 +64,12 @@ def list_page(
     descending = order == "desc"
     size = size if size in PAGE_SIZES else 25
     status = status if status in ("active", "disabled") else None
-    query = profiles.ProfileQuery(q=q, status=status, sort=sort, descending=descending,
-                                  limit=size, offset=(page - 1) * size)
-    rows, total = profiles.list_profiles(scope, query)
-    p = pager("/admin/profiles", page, size, total,
-              {"q": q, "sort": sort, "order": order, "status": status,
-               "size": str(size) if size != 25 else None})
-    if p.page != page:  # past the end: show the last page instead of an empty one
-        rows, total = profiles.list_profiles(
-            scope, profiles.ProfileQuery(q=q, status=status, sort=sort, descending=descending,
-                                         limit=size, offset=p.offset))
+    rows, p = paged(lambda limit, offset: profiles.list_profiles(scope, profiles.ProfileQuery(
+                        q=q, status=status, sort=sort, descending=descending, limit=limit,
+                        offset=offset)),
+                    "/admin/profiles", page, size,
+                    {"q": q, "sort": sort, "order": order, "status": status,
+                     "size": str(size) if size != 25 else None})
     fields = profile_fields.get_profile_fields(scope)
     numbers = profiles.extension_numbers(scope, [r.id for r in rows])
     roles = {r.id: profiles.ROLE_LABELS.get(profiles.role_of(scope.account, r) or "")
