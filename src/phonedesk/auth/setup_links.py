@@ -7,6 +7,7 @@ email works. Consuming links is the sign-in module's business.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 
@@ -51,3 +52,13 @@ def issue_link(scope: Scope, profile: Profile) -> str:
         )
     )
     return setup_url(scope.settings.base_url, token)
+
+
+def email_context(scope: Scope, profile: Profile) -> dict[str, Any]:
+    """Issue a link and return what every email carrying it says (R-V1, R-AD1)."""
+    return {
+        "first_name": profile.first_name,
+        "username": profile.username,
+        "setup_url": issue_link(scope, profile),
+        "link_ttl_hours": scope.settings.setup_link_ttl_hours,
+    }

@@ -275,8 +275,7 @@ def _send_assignment_email(scope: Scope, extension: Extension, profile: Profile)
         template = "assigned_no_portal"
     elif profile.password_hash is None:
         template = "assigned_setup"
-        context["setup_url"] = setup_links.issue_link(scope, profile)
-        context["link_ttl_hours"] = scope.settings.setup_link_ttl_hours
+        context.update(setup_links.email_context(scope, profile))
     else:
         template = "assigned_existing_password"
         context["sign_in_url"] = scope.settings.base_url.rstrip("/") + "/portal/sign-in"

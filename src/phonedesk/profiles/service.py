@@ -7,7 +7,7 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,12 +40,6 @@ ROLE_LABELS = {
     ROLE_READ_ONLY: "read-only administrator",
 }
 
-# Hooks other modules register to react inside the same transaction, e.g. ending
-# the sessions of a disabled profile. Kept as a list so this module need not
-# import the sign-in machinery.
-on_access_revoked: list[Callable[[Scope, Profile], None]] = []
-
-
 def role_of(account: Account, profile: Profile) -> str | None:
     """The profile's role as users see it; the primary role is derived (R-AC2)."""
     if account.primary_admin_id == profile.id:
@@ -69,10 +63,20 @@ def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
 
 
 def revoke_access(scope: Scope, profile: Profile, *, kind: str | None = None) -> None:
-    """End the profile's sessions (of one kind, or all) and tell registered hooks."""
+    """End the profile's sessions (of one kind, or all) at once (R-D1, R-V2)."""
     sessions.end_for_profile(scope.db, profile.id, kind=kind)
-    for hook in on_access_revoked:
-        hook(scope, profile)
+
+
+def _audit(scope: Scope, action: str, profile: Profile, **changes: Any) -> None:
+    """One audit event about ``profile`` (R-AU1); ``changes`` are before/after/detail."""
+    audit.record(
+        scope,
+        action,
+        target_type="profile",
+        target_id=profile.public_id,
+        target_label=profile.display_name,
+        **changes,
+    )
 
 
 # --- reading -----------------------------------------------------------------
@@ -90,15 +94,6 @@ def get_profile(scope: Scope, public_id: str) -> Profile:
     if profile is None:
         raise NotFound("No such user profile.", code="profile_not_found")
     return profile
-
-
-def get_by_username(scope: Scope, username: str) -> Profile | None:
-    return scope.db.scalar(
-        select(Profile).where(
-            Profile.username_key == rules.username_key(username),
-            Profile.account_id == scope.account_id,
-        )
-    )
 
 
 def primary_admin(scope: Scope) -> Profile:
@@ -238,7 +233,6 @@ def create_profile(
     custom_field_2: str | None = None,
     custom_field_3: str | None = None,
     external_id: str | None = None,
-    audit_action: str = "profile.created",
 ) -> Profile:
     """Create an active profile. Sends nothing and sets no password (R-P5)."""
     cleaned = clean_fields(
@@ -265,12 +259,10 @@ def create_profile(
     )
     scope.db.add(profile)
     scope.db.flush()
-    audit.record(
+    _audit(
         scope,
-        audit_action,
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        "profile.created",
+        profile,
         after=snapshot(scope.account, profile),
     )
     return profile
@@ -282,7 +274,6 @@ def update_profile(
     changes: Mapping[str, Any],
     *,
     expected_version: int | None = None,
-    external_id: str | None = None,
 ) -> Profile:
     """Change some fields; names and email flow to unedited extension fields (R-E4)."""
     profile = get_profile(scope, public_id)
@@ -298,8 +289,6 @@ def update_profile(
         cleaned["username"] = rules.clean_username(changes["username"], email)
     before = snapshot(scope.account, profile)
     changed = {k for k, v in cleaned.items() if getattr(profile, k) != v}
-    if external_id is not None and external_id != profile.external_id:
-        profile.external_id = external_id
     if not changed:
         return profile
     if "username" in changed:
@@ -310,12 +299,10 @@ def update_profile(
     scope.db.flush()
     population.flow_profile_changes(scope.db, scope.account, profile, changed)
     old, new = audit.diff(before, snapshot(scope.account, profile))
-    audit.record(
+    _audit(
         scope,
         "profile.updated",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        profile,
         before=old,
         after=new,
     )
@@ -346,12 +333,10 @@ def disable_profile(
         scope.db, scope.account, primary_admin(scope), profile_id=profile.id
     )
     scope.db.flush()
-    audit.record(
+    _audit(
         scope,
         "profile.disabled",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        profile,
         before={"status": before["status"]},
         after={"status": DISABLED},
         detail={"extensions_moved_to_primary_admin": numbers},
@@ -370,12 +355,10 @@ def enable_profile(
     profile.status = ACTIVE
     _touch(profile)
     scope.db.flush()
-    audit.record(
+    _audit(
         scope,
         "profile.enabled",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        profile,
         before={"status": DISABLED},
         after={"status": ACTIVE},
     )
@@ -410,12 +393,10 @@ def delete_profile(
     setup_links.void_links(scope, profile)
     revoke_access(scope, profile)
     scope.db.flush()
-    audit.record(
+    _audit(
         scope,
         "profile.deleted",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        profile,
         before=before,
     )
     return profile
@@ -450,26 +431,14 @@ def set_role(scope: Scope, public_id: str, role: str | None) -> Profile:
     if role is None:
         revoke_access(scope, profile, kind=KIND_ADMIN)
     if role is not None and old is None and profile.password_hash is None:
-        url = setup_links.issue_link(scope, profile)
-        outbox.enqueue(
-            scope,
-            kind="admin_granted",
-            to=profile.email,
-            template="admin_granted",
-            context={
-                "first_name": profile.first_name,
-                "username": profile.username,
-                "role_label": ROLE_LABELS[role],
-                "setup_url": url,
-                "link_ttl_hours": scope.settings.setup_link_ttl_hours,
-            },
-        )
-    audit.record(
+        context = setup_links.email_context(scope, profile)
+        context["role_label"] = ROLE_LABELS[role]
+        outbox.enqueue(scope, kind="admin_granted", to=profile.email, template="admin_granted",
+                       context=context)
+    _audit(
         scope,
         "profile.role_changed",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        profile,
         before={"role": old},
         after={"role": role},
     )
@@ -494,12 +463,10 @@ def transfer_primary_admin(scope: Scope, to_public_id: str) -> Profile:
     _touch(current)
     scope.db.flush()
     population.repopulate_held(scope.db, scope.account, target)
-    audit.record(
+    _audit(
         scope,
         "account.primary_admin_transferred",
-        target_type="profile",
-        target_id=target.public_id,
-        target_label=target.display_name,
+        target,
         before={"primary_admin": current.public_id},
         after={"primary_admin": target.public_id},
     )
@@ -516,26 +483,9 @@ def resend_setup_link(scope: Scope, public_id: str) -> Profile:
             "This profile already has a password; the user can sign in with it.",
             code="password_already_set",
         )
-    url = setup_links.issue_link(scope, profile)
-    outbox.enqueue(
-        scope,
-        kind="setup_link",
-        to=profile.email,
-        template="setup_link",
-        context={
-            "first_name": profile.first_name,
-            "username": profile.username,
-            "setup_url": url,
-            "link_ttl_hours": scope.settings.setup_link_ttl_hours,
-        },
-    )
-    audit.record(
-        scope,
-        "profile.setup_link_sent",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
-    )
+    outbox.enqueue(scope, kind="setup_link", to=profile.email, template="setup_link",
+                   context=setup_links.email_context(scope, profile))
+    _audit(scope, "profile.setup_link_sent", profile)
     return profile
 
 
@@ -603,12 +553,10 @@ def set_external_id(scope: Scope, public_id: str, external_id: str | None) -> Pr
     profile.external_id = external_id
     _touch(profile)
     scope.db.flush()
-    audit.record(
+    _audit(
         scope,
         "profile.external_id_changed",
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
+        profile,
         before={"external_id": before},
         after={"external_id": external_id},
     )
