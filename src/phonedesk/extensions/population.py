@@ -43,26 +43,35 @@ def _held_by(account: Account, profile: Profile) -> ColumnElement[bool]:
     return Extension.profile_id == profile.id
 
 
+def _update_unedited(
+    db: Session, account: Account, ext_field: str, holders: ColumnElement[bool], value: Any,
+    *, synchronize: bool = True,
+) -> None:
+    """One UPDATE: ``ext_field`` := ``value`` on the extensions of ``holders`` where it
+    was not edited on the extension (R-E4). It bumps each extension's version, so
+    its ETag changes with it."""
+    db.execute(
+        update(Extension)
+        .where(
+            Extension.account_id == account.id,
+            holders,
+            getattr(Extension, f"{ext_field}_edited").is_(False),
+        )
+        .values({ext_field: value, "updated_at": utcnow(), "version": Extension.version + 1})
+        .execution_options(synchronize_session="fetch" if synchronize else False)
+    )
+
+
 def flow_profile_changes(db: Session, account: Account, profile: Profile, fields: set[str]) -> None:
     """Copy changed profile fields to every unedited extension field it holds (R-E4).
 
     Set-based: one UPDATE per affected extension field, whatever the number of
-    extensions. Each bumps the extension's version, so its ETag changes with it.
+    extensions.
     """
     for ext_field, source in SOURCES.items():
-        if source not in fields:
-            continue
-        db.execute(
-            update(Extension)
-            .where(
-                Extension.account_id == account.id,
-                _held_by(account, profile),
-                getattr(Extension, f"{ext_field}_edited").is_(False),
-            )
-            .values({ext_field: getattr(profile, source), "updated_at": utcnow(),
-                     "version": Extension.version + 1})
-            .execution_options(synchronize_session="fetch")
-        )
+        if source in fields:
+            _update_unedited(db, account, ext_field, _held_by(account, profile),
+                             getattr(profile, source))
 
 
 def release_to_primary_admin(
@@ -92,17 +101,8 @@ def release_to_primary_admin(
 def repopulate_held(db: Session, account: Account, primary_admin: Profile) -> None:
     """After a PA transfer, unedited fields of held extensions follow the new PA."""
     for ext_field, source in SOURCES.items():
-        db.execute(
-            update(Extension)
-            .where(
-                Extension.account_id == account.id,
-                Extension.profile_id.is_(None),
-                getattr(Extension, f"{ext_field}_edited").is_(False),
-            )
-            .values({ext_field: getattr(primary_admin, source), "updated_at": utcnow(),
-                     "version": Extension.version + 1})
-            .execution_options(synchronize_session="fetch")
-        )
+        _update_unedited(db, account, ext_field, Extension.profile_id.is_(None),
+                         getattr(primary_admin, source))
 
 
 def flow_many_profile_changes(
@@ -126,13 +126,4 @@ def flow_many_profile_changes(
         if pa_id is not None:
             held = or_(held, and_(Extension.profile_id.is_(None), literal(pa_id).in_(ids)))
         value = select(getattr(Profile, source)).where(Profile.id == holder).scalar_subquery()
-        db.execute(
-            update(Extension)
-            .where(
-                Extension.account_id == account.id,
-                held,
-                getattr(Extension, f"{ext_field}_edited").is_(False),
-            )
-            .values({ext_field: value, "updated_at": utcnow()})
-            .execution_options(synchronize_session=False)
-        )
+        _update_unedited(db, account, ext_field, held, value, synchronize=False)
