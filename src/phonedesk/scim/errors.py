@@ -16,7 +16,7 @@ from scim2_models import Error, SCIMException
 from starlette.responses import Response
 
 from phonedesk.api.errors import Problem, register_renderer
-from phonedesk.errors import Conflict, DomainError, ValidationFailed
+from phonedesk.errors import DomainError, ValidationFailed
 from phonedesk.profiles.rules import USERNAME_MAX
 
 MEDIA_TYPE = "application/scim+json"
@@ -64,12 +64,11 @@ def _status_and_type(problem: Problem) -> tuple[int, str | None, str]:
         if error.field == "username" and error.code in ("too_long", "username_required"):
             message += _USERNAME_HINT
         return 400, "invalidValue", message
-    if isinstance(error, Conflict) and error.code == "username_taken":
-        return 409, "uniqueness", message
     if problem.code in ("malformed_request", "invalid_value"):
         return 400, "invalidValue", message
     if problem.code in ("conflict", "username_taken") and problem.status == 409:
-        # A unique constraint lost to a concurrent request: for SCIM users, the username.
+        # A taken username, whether the profile service found it or a unique
+        # constraint lost to a concurrent request did: for SCIM users, uniqueness.
         return 409, "uniqueness", message
     return problem.status, None, message
 
