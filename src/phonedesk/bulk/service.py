@@ -260,6 +260,12 @@ def counts(batch: ImportBatch) -> dict[str, int]:
 # --- submit ------------------------------------------------------------------
 
 
+def _already_submitted() -> Conflict:
+    """One refusal for both ways of finding it out: the status read, and the lost claim."""
+    return Conflict("This import was already submitted; it cannot be submitted again.",
+                    code="import_already_submitted")
+
+
 def submit(scope: Scope, import_id: str) -> ImportBatch:
     """Apply the import in the caller's transaction, exactly once (R-C3).
 
@@ -271,8 +277,7 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
     """
     batch = get_import(scope, import_id)
     if batch.status == APPLIED:
-        raise Conflict("This import was already submitted; it cannot be submitted again.",
-                       code="import_already_submitted")
+        raise _already_submitted()
     if batch.status == REJECTED:
         raise Conflict(
             f"This file has {batch.error_count + len(batch.file_errors or [])} error(s); "
@@ -287,8 +292,7 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This import was already submitted; it cannot be submitted again.",
-                       code="import_already_submitted")
+        raise _already_submitted()
     applier.apply(scope, batch, now)
     scope.db.refresh(batch)
     audit.record(
