@@ -96,6 +96,16 @@ def get_profile(scope: Scope, public_id: str) -> Profile:
     return profile
 
 
+def get_by_username(scope: Scope, username: str) -> Profile | None:
+    """The account's profile signing in as ``username`` (compared as R-P2 says)."""
+    return scope.db.scalar(
+        select(Profile).where(
+            Profile.username_key == rules.username_key(username),
+            Profile.account_id == scope.account_id,
+        )
+    )
+
+
 def primary_admin(scope: Scope) -> Profile:
     pa = scope.db.get(Profile, scope.account.primary_admin_id)
     if pa is None:  # pragma: no cover - an account is created with its PA
