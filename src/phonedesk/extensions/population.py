@@ -36,8 +36,12 @@ def populate(extension: Extension, holder: Profile | None) -> None:
     extension.updated_at = utcnow()
 
 
-def _held_by(account: Account, profile: Profile) -> ColumnElement[bool]:
-    """Extensions whose holder is ``profile``: assigned to it, or held as the PA."""
+def held_by(account: Account, profile: Profile) -> ColumnElement[bool]:
+    """Extensions whose holder is ``profile``: assigned to it, or held as the PA (R-E1).
+
+    The one definition of "a profile's extensions" for population, the portal
+    and voicemail access (R-M1).
+    """
     if account.primary_admin_id == profile.id:
         return or_(Extension.profile_id == profile.id, Extension.profile_id.is_(None))
     return Extension.profile_id == profile.id
@@ -70,7 +74,7 @@ def flow_profile_changes(db: Session, account: Account, profile: Profile, fields
     """
     for ext_field, source in SOURCES.items():
         if source in fields:
-            _update_unedited(db, account, ext_field, _held_by(account, profile),
+            _update_unedited(db, account, ext_field, held_by(account, profile),
                              getattr(profile, source))
 
 

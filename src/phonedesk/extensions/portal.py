@@ -10,27 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from phonedesk.errors import NotFound, ValidationFailed
-from phonedesk.extensions import service
+from phonedesk.extensions import population, service
 from phonedesk.models import Extension, Profile
 from phonedesk.scope import Scope
 
 PORTAL_FIELDS = ("voicemail_email", "fax_email")
 
 
-def _held_by(scope: Scope, profile: Profile) -> Any:
-    if scope.account.primary_admin_id == profile.id:
-        return or_(Extension.profile_id == profile.id, Extension.profile_id.is_(None))
-    return Extension.profile_id == profile.id
-
-
 def list_own(scope: Scope, profile: Profile) -> list[Extension]:
     """The extensions the profile holds, by number."""
     return list(scope.db.scalars(
         select(Extension)
-        .where(Extension.account_id == scope.account_id, _held_by(scope, profile))
+        .where(Extension.account_id == scope.account_id, population.held_by(scope.account, profile))
         .order_by(func.length(Extension.number), Extension.number)
     ))
 
@@ -39,7 +33,8 @@ def get_own(scope: Scope, profile: Profile, number: str) -> Extension:
     """One of the profile's extensions, or NotFound (another's is not revealed)."""
     extension = scope.db.scalar(
         select(Extension).where(Extension.account_id == scope.account_id,
-                                Extension.number == number, _held_by(scope, profile)))
+                                Extension.number == number,
+                                population.held_by(scope.account, profile)))
     if extension is None:
         raise NotFound(f"Extension {number} is not one of yours.", code="extension_not_found")
     return extension

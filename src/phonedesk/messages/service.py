@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, select
 
 from phonedesk.audit import service as audit
 from phonedesk.errors import NotFound, ValidationFailed
+from phonedesk.extensions import population
 from phonedesk.extensions import service as extensions
 from phonedesk.messages import storage
 from phonedesk.models import Extension, Message, Profile
@@ -150,12 +151,8 @@ def _notify(scope: Scope, extension: Extension, message: Message) -> None:
 
 def _visible_to(scope: Scope, profile: Profile) -> ColumnElement[bool]:
     """Extensions whose messages ``profile`` may see in the portal."""
-    mine = Extension.profile_id == profile.id
-    if scope.account.primary_admin_id == profile.id:
-        return and_(
-            Extension.account_id == scope.account_id, or_(mine, Extension.profile_id.is_(None))
-        )
-    return and_(Extension.account_id == scope.account_id, mine)
+    return and_(Extension.account_id == scope.account_id,
+                population.held_by(scope.account, profile))
 
 
 def list_for_portal_user(
