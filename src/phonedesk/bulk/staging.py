@@ -42,6 +42,7 @@ CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
 _MEMO_MAX = 50_000
 _JSON_COLUMNS = ("changes", "errors")
 _ROWS: Table = ImportRow.__table__  # type: ignore[assignment]
+_USERNAME_COLUMN = dict(STANDARD_COLUMNS)["username"]
 
 USERNAME_TAKEN = (
     "The username “{}” is already taken by another profile. Usernames are sign-in names and "
@@ -351,7 +352,7 @@ def mark_username_conflicts(scope: Scope, import_id: int) -> None:
     params = []
     for row_id, _number, username in conflicts:
         errors = list(current.get(row_id) or [])
-        errors.append({"column": "Username", "message": USERNAME_TAKEN.format(username)})
+        errors.append({"column": _USERNAME_COLUMN, "message": USERNAME_TAKEN.format(username)})
         params.append({"id": row_id, "outcome": ERROR, "errors": errors, "changes": None,
                        "changed_mask": 0})
     scope.db.execute(update(ImportRow), params)
