@@ -8,7 +8,6 @@ cross-site form cannot set.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from phonedesk.api.deps import ReadSession, SettingsDep, WriteSession
 from phonedesk.auth import sessions
-from phonedesk.auth.web import SAFE_METHODS, CsrfFailed, actor_for, current
+from phonedesk.auth.web import SAFE_METHODS, actor_for, check_csrf_header, current
 from phonedesk.config import Settings
 from phonedesk.errors import Unauthenticated
 from phonedesk.models import Profile
@@ -35,10 +34,8 @@ def _resolve(request: Request, db: Session, settings: Settings) -> PortalUser:
     active = current(request, db, KIND_PORTAL)
     if active is None:
         raise Unauthenticated("Sign in to Virtual Office first.", code="portal_sign_in_required")
+    check_csrf_header(request, active.session.csrf_token)
     if request.method not in SAFE_METHODS:
-        presented = request.headers.get("x-csrf-token", "")
-        if not hmac.compare_digest(presented.encode(), active.session.csrf_token.encode()):
-            raise CsrfFailed("Missing or wrong X-CSRF-Token header.")
         sessions.touch(db, active.session)
     scope = Scope(db=db, account=active.account, actor=actor_for(active), settings=settings)
     return PortalUser(scope=scope, profile=active.profile)
