@@ -62,12 +62,15 @@ def _day(value: str | None, field: str, errors: FormErrors) -> datetime | None:
         return None
 
 
-def _audit_filter(action: str | None, q_target: str | None, since: str | None,
-                  until: str | None, errors: FormErrors) -> audit.AuditFilter:
+def _audit_filter(action: str | None, q_target: str | None, target_type: str | None,
+                  since: str | None, until: str | None,
+                  errors: FormErrors) -> audit.AuditFilter:
+    """The page's and the CSV export's filter, read from the same query parameters."""
     start = _day(since, "since", errors)
     end = _day(until, "until", errors)
     return audit.AuditFilter(
         action=action or None,
+        target_type=target_type or None,
         target_id=(q_target or "").strip() or None,
         since=start,
         until=end + timedelta(days=1) if end else None,
@@ -81,10 +84,7 @@ def audit_page(request: Request, web: AdminPage, action: Text = None,
                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     """Who did what and when, newest first (R-AU1)."""
     errors = FormErrors()
-    flt = _audit_filter(action, target_id, since, until, errors)
-    if target_type:
-        flt = audit.AuditFilter(action=flt.action, target_type=target_type,
-                                target_id=flt.target_id, since=flt.since, until=flt.until)
+    flt = _audit_filter(action, target_id, target_type, since, until, errors)
     params = {"action": action, "target_id": target_id, "target_type": target_type,
               "since": since, "until": until}
     events, p = paged(lambda limit, offset: audit.list_events(web.scope, flt, limit=limit,
@@ -102,10 +102,7 @@ def audit_export(web: AdminPage, action: Text = None, target_id: Text = None,
                  until: Text = None) -> Response:
     """The filtered log as CSV: the same filter as the page (R-AU1)."""
     errors = FormErrors()
-    flt = _audit_filter(action, target_id, since, until, errors)
-    if target_type:
-        flt = audit.AuditFilter(action=flt.action, target_type=target_type,
-                                target_id=flt.target_id, since=flt.since, until=flt.until)
+    flt = _audit_filter(action, target_id, target_type, since, until, errors)
     rows = [[e.at.isoformat(), e.actor_label, e.action, e.target_type or "",
              e.target_id or "", e.target_label or "",
              json.dumps(e.before, ensure_ascii=False) if e.before else "",
