@@ -15,7 +15,7 @@ from phonedesk.auth.web import PortalAction, PortalPage, WebContext
 from phonedesk.directory import service as directory
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.messages import service as messages
-from phonedesk.models import Extension, Profile
+from phonedesk.models import Extension
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/portal")
@@ -30,12 +30,8 @@ def home() -> Response:
 
 
 def _extensions_context(web: WebContext) -> dict[str, Any]:
-    scope = web.scope
-    me = web.active.profile
-    rows = my_extensions.list_own(scope, me)
-    holders = {e.profile_id: scope.db.get(Profile, e.profile_id) for e in rows if e.profile_id}
-    return {"section": "extensions", "rows": rows, "holders": holders,
-            "values": {}, "errors": {}, "held_as_pa": any(e.profile_id is None for e in rows)}
+    rows = my_extensions.list_own(web.scope, web.active.profile)
+    return {"section": "extensions", "rows": rows, "values": {}, "errors": {}}
 
 
 @router.get("/extensions")
