@@ -44,10 +44,6 @@ _JSON_COLUMNS = ("changes", "errors")
 _ROWS: Table = ImportRow.__table__  # type: ignore[assignment]
 _USERNAME_COLUMN = dict(STANDARD_COLUMNS)["username"]
 
-USERNAME_TAKEN = (
-    "The username “{}” is already taken by another profile. Usernames are sign-in names and "
-    "must be unique; choose another."
-)
 
 
 def _shown(value: str, limit: int = 40) -> str:
@@ -352,7 +348,8 @@ def mark_username_conflicts(scope: Scope, import_id: int) -> None:
     params = []
     for row_id, _number, username in conflicts:
         errors = list(current.get(row_id) or [])
-        errors.append({"column": _USERNAME_COLUMN, "message": USERNAME_TAKEN.format(username)})
+        errors.append({"column": _USERNAME_COLUMN,
+                       "message": rules.username_taken_message(username)})
         params.append({"id": row_id, "outcome": ERROR, "errors": errors, "changes": None,
                        "changed_mask": 0})
     scope.db.execute(update(ImportRow), params)

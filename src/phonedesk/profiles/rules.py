@@ -172,6 +172,14 @@ def clean_username(value: str | None, email: str) -> str:
     return text
 
 
+def username_taken_message(username: str) -> str:
+    """What every interface says when a username is in use (R-P2)."""
+    return (
+        f"The username “{username}” is already taken. Usernames are sign-in names and must "
+        "be unique; choose another."
+    )
+
+
 def clean_custom_field(value: str | None, number: int, label: str | None = None) -> str | None:
     """A custom field value: at most 100 characters; blank clears it (R-P4)."""
     field = f"custom_field_{number}"

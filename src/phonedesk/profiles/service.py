@@ -208,8 +208,7 @@ def _ensure_username_free(scope: Scope, username: str, exclude_id: int | None) -
         stmt = stmt.where(Profile.id != exclude_id)
     if scope.db.scalar(stmt) is not None:
         raise Conflict(
-            f"The username “{username}” is already taken. Usernames are sign-in names and "
-            "must be unique; choose another.",
+            rules.username_taken_message(username),
             code="username_taken",
             field="username",
         )
