@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from phonedesk.api.deps import get_database, get_settings
 from phonedesk.auth import access, signin
 from phonedesk.auth.web import (
     SIGN_IN_PATHS,
@@ -25,8 +26,6 @@ from phonedesk.auth.web import (
     session_token,
     set_session_cookie,
 )
-from phonedesk.config import Settings
-from phonedesk.db import Database
 from phonedesk.errors import ValidationFailed
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
 from phonedesk.web.templating import templates
@@ -38,16 +37,6 @@ HOMES = {KIND_ADMIN: "/admin/extensions", KIND_PORTAL: "/portal/extensions"}
 TITLES = {KIND_ADMIN: "the Account Manager", KIND_PORTAL: "Virtual Office"}
 _FIELD_LIMIT = 1000
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
 
 
 def _client(request: Request) -> str | None:
@@ -93,7 +82,7 @@ def _render(
             form_token,
             httponly=True,
             samesite="lax",
-            secure=_settings(request).base_url_is_https,
+            secure=get_settings(request).base_url_is_https,
             path="/",
         )
     return response
@@ -150,7 +139,7 @@ _NOTICES = {
 
 def _show_sign_in(request: Request, kind: str) -> Response:
     next_path = safe_next(request.query_params.get("next"), kind)
-    with _database(request).reading() as db:
+    with get_database(request).reading() as db:
         if current(request, db, kind) is not None:
             return RedirectResponse(next_path, status_code=303)
     notice = _NOTICES.get(request.query_params.get("notice", ""))
@@ -175,10 +164,10 @@ def _sign_in_sync(request: Request, kind: str, fields: dict[str, str]) -> Respon
             status=403,
             error="This form had expired. Enter your details again.",
         )
-    settings = _settings(request)
+    settings = get_settings(request)
     old_token = session_token(request, kind)
     password = fields.get("password", "")
-    database = _database(request)
+    database = get_database(request)
     with database.reading() as db:  # the slow hash, outside the write transaction
         check = signin.check_password(
             db, username=username, password=password, client_address=_client(request)
@@ -220,11 +209,11 @@ async def _do_sign_out(request: Request, kind: str) -> Response:
 
 
 def _sign_out_sync(request: Request, kind: str, fields: dict[str, str]) -> Response:
-    settings = _settings(request)
+    settings = get_settings(request)
     token = session_token(request, kind)
     target = SIGN_IN_PATHS[kind] + "?notice=signed-out"
     if token:
-        with _database(request).transaction() as db:
+        with get_database(request).transaction() as db:
             active = current(request, db, kind)
             presented = fields.get("csrf_token") or request.headers.get("x-csrf-token", "")
             if active is not None and not hmac.compare_digest(
@@ -321,7 +310,7 @@ def _setup_form(
 @router.get("/password/setup/{token}")
 def setup_page(request: Request, token: str, step: str | None = None) -> Response:
     """First a confirmation (a link scanner's GET consumes nothing), then the form."""
-    with _database(request).reading() as db:
+    with get_database(request).reading() as db:
         try:
             info = signin.inspect_link(db, token)
         except signin.SetupLinkInvalid as exc:
@@ -347,8 +336,8 @@ async def setup_submit(request: Request, token: str) -> Response:
 
 
 def _setup_submit_sync(request: Request, token: str, fields: dict[str, str]) -> Response:
-    settings = _settings(request)
-    database = _database(request)
+    settings = get_settings(request)
+    database = get_database(request)
     if not _form_csrf_ok(request, fields):
         with database.reading() as db:
             try:
