@@ -23,7 +23,7 @@ from phonedesk.api.deps import (
     WriteSession,
     principal_resolvers,
 )
-from phonedesk.auth import access, sessions
+from phonedesk.auth import access, sessions, signin
 from phonedesk.config import Settings
 from phonedesk.errors import PermissionDenied
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
@@ -114,8 +114,7 @@ def check_csrf_header(request: Request, expected: str) -> None:
 
 
 def actor_for(active: sessions.ActiveSession) -> Actor:
-    p = active.profile
-    return Actor(kind="profile", id=p.public_id, label=f"{p.first_name} {p.last_name}")
+    return signin.profile_actor(active.profile)
 
 
 @dataclass
