@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from phonedesk.accounts import profile_fields
+from phonedesk.api.deps import get_database
 from phonedesk.audit import service as audit
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.bulk import service as bulk
@@ -130,7 +131,7 @@ def save_fields(
 
 
 def _csv_response(web: WebContext, request: Request, filename: str) -> Response:
-    chunks = bulk.stream_csv(request.app.state.database, account_id=web.scope.account_id,
+    chunks = bulk.stream_csv(get_database(request), account_id=web.scope.account_id,
                              actor=web.scope.actor, settings=web.scope.settings)
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
