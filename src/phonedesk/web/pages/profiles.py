@@ -6,6 +6,7 @@ R-P1–R-P5, R-C1, R-D1, R-D3, R-D4, R-AC2, R-AD1, R-AU1. Every change goes thro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -156,6 +157,12 @@ def new_page(request: Request, web: AdminPage) -> Response:
                   errors=FormErrors(), labels=web.scope.account.custom_labels())
 
 
+def _enabled_fields(values: dict[str, str], labels: Mapping[int, str]) -> dict[str, Any]:
+    """The typed values without custom fields the account has not enabled (R-C1)."""
+    return {k: v for k, v in values.items()
+            if not k.startswith("custom_field_") or int(k[-1]) in labels}
+
+
 @router.post("/new")
 def create(request: Request, web: AdminAction, first_name: FieldText = "",
            last_name: FieldText = "", email: FieldText = "", username: FieldText = "",
@@ -165,8 +172,7 @@ def create(request: Request, web: AdminAction, first_name: FieldText = "",
               "username": username, "custom_field_1": custom_field_1,
               "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
     labels = web.scope.account.custom_labels()
-    kwargs: dict[str, Any] = {k: v for k, v in values.items()
-                              if not k.startswith("custom_field_") or int(k[-1]) in labels}
+    kwargs: dict[str, Any] = _enabled_fields(values, labels)
 
     def act() -> Profile:
         kwargs["username"] = kwargs["username"] or None
@@ -229,8 +235,7 @@ def save(request: Request, profile_id: str, web: AdminAction,
               "username": username, "custom_field_1": custom_field_1,
               "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
     labels = scope.account.custom_labels()
-    changes = {k: v for k, v in values.items()
-               if not k.startswith("custom_field_") or int(k[-1]) in labels}
+    changes = _enabled_fields(values, labels)
 
     def act() -> Profile:
         return profiles.update_profile(scope, profile_id, changes, expected_version=version)
