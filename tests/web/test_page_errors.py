@@ -66,3 +66,15 @@ def test_bad_form_posts_keep_input_and_never_fail(admin: tuple[TestClient, str])
     assert response.status_code == 200  # the Verify page, which says what is wrong
     assert "Nothing can be submitted" in response.text
     assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("token", ["", "wrong", "jéton-non-ascii", "\u2603" * 40])
+def test_a_bad_csrf_token_is_refused_not_a_500(admin: tuple[TestClient, str], token: str) -> None:
+    """Every state-changing form needs the session's CSRF token; any other value is a 403."""
+    client, _ = admin
+    response = client.post("/admin/profiles/new", data={
+        "csrf_token": token, "first_name": "Ann", "last_name": "Lee",
+        "email": "ann@acme.example", "username": ""})
+    assert response.status_code == 403, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    assert "expired" in response.text

@@ -96,7 +96,7 @@ async def check_csrf(request: Request, expected: str) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             presented = value if isinstance(value, str) else None
-    if not presented or not hmac.compare_digest(presented, expected):
+    if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
         raise CsrfFailed("This form has expired. Reload the page and try again.")
 
 
