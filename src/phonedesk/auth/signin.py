@@ -148,7 +148,7 @@ def _find_profile(db: Session, username: str) -> tuple[Profile, Account] | None:
     row = db.execute(
         select(Profile, Account)
         .join(Account, Account.id == Profile.account_id)
-        .where(Profile.username_key == rules.username_key(text), Profile.archived_at.is_(None))
+        .where(Profile.username_key == rules.username_key(text), Profile.is_live)
     ).first()
     return (row[0], row[1]) if row else None
 

@@ -71,7 +71,7 @@ def write_csv(scope: Scope) -> Iterator[bytes]:
     attrs = [getattr(Profile, c.field) for c in columns]
     stmt = (
         select(*attrs)
-        .where(Profile.account_id == scope.account_id, Profile.archived_at.is_(None))
+        .where(Profile.account_id == scope.account_id, Profile.is_live)
         .order_by(Profile.last_name, Profile.first_name, Profile.id)
         .execution_options(yield_per=_EXPORT_BATCH)
     )

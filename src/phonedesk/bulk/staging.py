@@ -176,7 +176,7 @@ class Stager:
         # datetime per row for nothing.
         result = self.scope.db.execute(
             select(Profile.public_id, Profile.account_id, Profile.id, Profile.version, *cols)
-            .where(Profile.public_id.in_(public_ids), Profile.archived_at.is_(None))
+            .where(Profile.public_id.in_(public_ids), Profile.is_live)
         )
         account_id = self.scope.account_id
         return {

@@ -20,7 +20,6 @@ from phonedesk.extensions import population
 from phonedesk.models import Extension, Profile
 from phonedesk.models.base import utcnow
 from phonedesk.models.extension import POPULATED_FIELDS
-from phonedesk.models.profile import ACTIVE
 from phonedesk.models.web_session import KIND_PORTAL
 from phonedesk.outbox import service as outbox
 from phonedesk.profiles import rules
@@ -246,7 +245,7 @@ def assign_profile(scope: Scope, number: str, profile_public_id: str) -> Extensi
     """Assign a profile (R-E2, R-E3) and email it about the extension (R-V1)."""
     extension = get_extension(scope, number)
     profile = profiles.get_profile(scope, profile_public_id)
-    if profile.status != ACTIVE:
+    if not profile.is_active:
         raise Conflict(
             f"{profile.display_name} is disabled; only active profiles can be assigned. "
             "Enable the profile first.",

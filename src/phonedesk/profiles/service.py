@@ -88,7 +88,7 @@ def get_profile(scope: Scope, public_id: str) -> Profile:
         select(Profile).where(
             Profile.public_id == public_id,
             Profile.account_id == scope.account_id,
-            Profile.archived_at.is_(None),
+            Profile.is_live,
         )
     )
     if profile is None:
@@ -152,7 +152,7 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
             f"Cannot sort by “{query.sort}”; use one of {', '.join(SORTABLE)}.", field="sort"
         )
     stmt = select(Profile).where(
-        Profile.account_id == scope.account_id, Profile.archived_at.is_(None)
+        Profile.account_id == scope.account_id, Profile.is_live
     )
     if query.q and query.q.strip():
         stmt = stmt.where(_search(query.q))
@@ -330,7 +330,7 @@ def disable_profile(
             "role to another administrator first.",
             code="primary_admin_cannot_be_disabled",
         )
-    if profile.status == DISABLED:
+    if not profile.is_active:
         return profile
     before = snapshot(scope.account, profile)
     numbers = extension_numbers(scope, [profile.id])[profile.id]
@@ -359,7 +359,7 @@ def enable_profile(
     """Restore sign-in (R-D3); former extensions stay with the PA."""
     profile = get_profile(scope, public_id)
     _check_version(profile, expected_version)
-    if profile.status == ACTIVE:
+    if profile.is_active:
         return profile
     profile.status = ACTIVE
     _touch(profile)
@@ -381,7 +381,7 @@ def delete_profile(
     profile = get_profile(scope, public_id)
     _check_version(profile, expected_version)
     numbers = extension_numbers(scope, [profile.id])[profile.id]
-    is_admin = role_of(scope.account, profile) is not None and profile.status == ACTIVE
+    is_admin = profile.is_active and role_of(scope.account, profile) is not None
     if numbers or is_admin:
         holds = []
         if numbers:
@@ -427,7 +427,7 @@ def set_role(scope: Scope, public_id: str, role: str | None) -> Profile:
             code="primary_admin_role_fixed",
             field="role",
         )
-    if role is not None and profile.status != ACTIVE:
+    if role is not None and not profile.is_active:
         raise Conflict(
             "Only active profiles can be given admin rights.", code="profile_disabled"
         )
@@ -460,7 +460,7 @@ def transfer_primary_admin(scope: Scope, to_public_id: str) -> Profile:
     current = primary_admin(scope)
     if target.id == current.id:
         return target
-    if target.status != ACTIVE or target.admin_role != ROLE_ADMIN:
+    if not target.is_active or target.admin_role != ROLE_ADMIN:
         raise Conflict(
             "The primary administrator role can only go to an active profile with "
             "administrator rights. Give the profile administrator rights first.",
@@ -485,7 +485,7 @@ def transfer_primary_admin(scope: Scope, to_public_id: str) -> Profile:
 def resend_setup_link(scope: Scope, public_id: str) -> Profile:
     """Send a fresh setup link to a profile that has no password yet (voids older ones)."""
     profile = get_profile(scope, public_id)
-    if profile.status != ACTIVE:
+    if not profile.is_active:
         raise Conflict("Disabled profiles cannot get a setup link.", code="profile_disabled")
     if profile.password_hash is not None:
         raise Conflict(
@@ -505,8 +505,7 @@ def list_admins(scope: Scope) -> list[Profile]:
             select(Profile)
             .where(
                 Profile.account_id == scope.account_id,
-                Profile.archived_at.is_(None),
-                Profile.status == ACTIVE,
+                Profile.is_active,
                 Profile.admin_role.is_not(None),
             )
             .order_by(Profile.last_name, Profile.first_name)
@@ -525,7 +524,7 @@ def deprovision_profile(
     """
     profile = get_profile(scope, public_id)
     _check_version(profile, expected_version)
-    if profile.status == ACTIVE:
+    if profile.is_active:
         disable_profile(scope, public_id)
     return delete_profile(scope, public_id)
 

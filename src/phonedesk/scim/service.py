@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from phonedesk.models import Profile
-from phonedesk.models.profile import ACTIVE
 from phonedesk.profiles import rules
 from phonedesk.profiles import service as profiles
 from phonedesk.scim.filters import Criteria
@@ -30,7 +29,7 @@ class UserQuery:
 def list_users(scope: Scope, query: UserQuery) -> tuple[list[Profile], int]:
     """A page of live profiles (disabled ones included) in a stable order, and the total."""
     stmt = select(Profile).where(
-        Profile.account_id == scope.account_id, Profile.archived_at.is_(None)
+        Profile.account_id == scope.account_id, Profile.is_live
     )
     for username in query.criteria.usernames:
         stmt = stmt.where(Profile.username_key == rules.username_key(username))
@@ -75,8 +74,8 @@ def apply_user(
     profiles.update_profile(scope, public_id, state.changes(), expected_version=expected_version)
     profiles.set_external_id(scope, public_id, state.external_id)
     profile = profiles.get_profile(scope, public_id)
-    if state.active is False and profile.status == ACTIVE:
+    if state.active is False and profile.is_active:
         profile = profiles.disable_profile(scope, public_id)
-    elif state.active is True and profile.status != ACTIVE:
+    elif state.active is True and not profile.is_active:
         profile = profiles.enable_profile(scope, public_id)
     return profile
