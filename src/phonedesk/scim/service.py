@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from phonedesk.models import Profile
-from phonedesk.profiles import rules
+from phonedesk.profiles import provisioning, rules
 from phonedesk.profiles import service as profiles
 from phonedesk.scim.filters import Criteria
 from phonedesk.scim.mapping import ProfileState
@@ -57,7 +57,7 @@ def create_user(scope: Scope, state: ProfileState) -> Profile:
         custom_field_1=state.custom_fields["custom_field_1"],
         custom_field_2=state.custom_fields["custom_field_2"],
         custom_field_3=state.custom_fields["custom_field_3"],
-        external_id=profiles.clean_external_id(state.external_id),
+        external_id=provisioning.clean_external_id(state.external_id),
     )
     if state.active is False:
         profiles.disable_profile(scope, profile.public_id)
@@ -72,7 +72,7 @@ def apply_user(
     ``If-Match`` is checked by the first call, before anything changes.
     """
     profiles.update_profile(scope, public_id, state.changes(), expected_version=expected_version)
-    profiles.set_external_id(scope, public_id, state.external_id)
+    provisioning.set_external_id(scope, public_id, state.external_id)
     profile = profiles.get_profile(scope, public_id)
     if state.active is False and profile.is_active:
         profile = profiles.disable_profile(scope, public_id)

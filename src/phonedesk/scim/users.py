@@ -22,6 +22,7 @@ from scim2_models import (
 from phonedesk.api.common import IfMatch, expected_version
 from phonedesk.errors import NotFound
 from phonedesk.models import Profile
+from phonedesk.profiles import provisioning
 from phonedesk.profiles import service as profiles
 from phonedesk.scim import models, service
 from phonedesk.scim.errors import from_scim2
@@ -251,5 +252,5 @@ def patch_user(
 
 @router.delete("/Users/{user_id}", status_code=204)
 def delete_user(user_id: UserId, scope: WriteScim, if_match: IfMatch = None) -> Response:
-    profiles.deprovision_profile(scope, user_id, expected_version=expected_version(if_match))
+    provisioning.deprovision_profile(scope, user_id, expected_version=expected_version(if_match))
     return Response(status_code=204)

@@ -20,7 +20,7 @@ from phonedesk.api.errors import Problem
 from phonedesk.auth.web import WebContext
 from phonedesk.errors import DomainError
 from phonedesk.models.web_session import KIND_ADMIN
-from phonedesk.profiles import service as profiles
+from phonedesk.profiles import roles
 from phonedesk.web.templating import templates
 
 T = TypeVar("T")
@@ -78,7 +78,7 @@ def layout_context(request: Request, web: WebContext | None) -> dict[str, Any]:
             csrf_token=web.csrf_token,
             can_write=web.can_write,
             is_admin_area=web.active.session.kind == KIND_ADMIN,
-            my_role=profiles.ROLE_LABELS.get(profiles.role_of(web.active.account, me) or ""),
+            my_role=roles.ROLE_LABELS.get(roles.role_of(web.active.account, me) or ""),
         )
     return ctx
 

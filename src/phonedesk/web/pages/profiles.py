@@ -21,6 +21,7 @@ from phonedesk.errors import ValidationFailed
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.models import Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
+from phonedesk.profiles import roles
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
@@ -74,12 +75,12 @@ def list_page(
                      "size": str(size) if size != 25 else None})
     fields = profile_fields.get_profile_fields(scope)
     numbers = profiles.extension_numbers(scope, [r.id for r in rows])
-    roles = {r.id: profiles.ROLE_LABELS.get(profiles.role_of(scope.account, r) or "")
-             for r in rows}
+    role_labels = {r.id: roles.ROLE_LABELS.get(roles.role_of(scope.account, r) or "")
+                   for r in rows}
     template = "admin/_profile_rows.html" if request.headers.get("hx-request") else (
         "admin/profiles.html")
     return render(request, web, template, section="profiles", rows=rows, numbers=numbers,
-                  roles=roles, q=q or "", sort=sort, order="desc" if descending else "asc",
+                  roles=role_labels, q=q or "", sort=sort, order="desc" if descending else "asc",
                   status=status or "", size=size, pager=p, fields=fields,
                   titles=_titles(fields), sort_keys=SORT_KEYS, page_sizes=PAGE_SIZES,
                   field_errors=FormErrors())
@@ -193,7 +194,7 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
     pa = profiles.primary_admin(scope)
     events, events_total = audit.list_events(
         scope, audit.AuditFilter(target_type="profile", target_id=profile.public_id), limit=20)
-    role = profiles.role_of(scope.account, profile)
+    role = roles.role_of(scope.account, profile)
     held = ([e.number for e in my_extensions.list_own(scope, profile) if e.profile_id is None]
             if pa.id == profile.id else [])
     return {
@@ -204,7 +205,7 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
         "pa": pa,
         "is_pa": pa.id == profile.id,
         "role": role,
-        "role_label": profiles.ROLE_LABELS.get(role or ""),
+        "role_label": roles.ROLE_LABELS.get(role or ""),
         "labels": scope.account.custom_labels(),
         "values": {f: getattr(profile, f) or "" for f in PROFILE_FIELDS},
         "version": profile.version,
@@ -296,7 +297,7 @@ def set_role(request: Request, profile_id: str, web: AdminAction,
              role: Annotated[str, Form(max_length=40)] = "") -> Response:
     scope = web.scope
     return _action(request, web, profile_id,
-                   lambda: profiles.set_role(scope, profile_id, role or None),
+                   lambda: roles.set_role(scope, profile_id, role or None),
                    "Admin rights saved.")
 
 
@@ -304,7 +305,7 @@ def set_role(request: Request, profile_id: str, web: AdminAction,
 def transfer(request: Request, profile_id: str, web: AdminAction) -> Response:
     scope = web.scope
     return _action(request, web, profile_id,
-                   lambda: profiles.transfer_primary_admin(scope, profile_id),
+                   lambda: roles.transfer_primary_admin(scope, profile_id),
                    "This profile is now the primary administrator. Extensions without a "
                    "profile are now held by them.")
 
