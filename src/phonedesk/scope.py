@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from phonedesk.config import Settings
-from phonedesk.models import Account
+from phonedesk.models import Account, Profile
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class Actor:
     @classmethod
     def cli(cls) -> Actor:
         return cls(kind="cli", id=None, label="Command line")
+
+    @classmethod
+    def of_profile(cls, profile: Profile) -> Actor:
+        """A person acting for themselves: signed in, or using their setup link."""
+        return cls(kind="profile", id=profile.public_id, label=profile.display_name)
 
 
 @dataclass

@@ -351,14 +351,15 @@ def _setup_submit_sync(request: Request, token: str, fields: dict[str, str]) -> 
                 status=403,
                 errors={"form": "This form had expired. Enter your new password again."},
             )
+    password, confirm = fields.get("password", ""), fields.get("password_confirm", "")
     try:
+        with database.reading() as db:  # the slow hash, outside the write transaction
+            prepared = signin.prepare_password(db, token=token, password=password,
+                                               confirm=confirm)
         with database.transaction() as db:
             profile = signin.set_password_with_link(
-                db,
-                settings,
-                token=token,
-                password=fields.get("password", ""),
-                confirm=fields.get("password_confirm", ""),
+                db, settings, token=token, password=password, confirm=confirm,
+                prepared=prepared,
             )
             account = signin.inspect_account(db, profile)
             is_admin = access.is_admin(account, profile)

@@ -89,6 +89,33 @@ class _Memo:
         return hit  # type: ignore[return-value]
 
 
+class _RowCheck:
+    """One row on its way through the steps of :meth:`Stager._validate`."""
+
+    __slots__ = ("current", "email", "errors", "key", "labels", "out", "public_id", "repeated",
+                 "row")
+
+    def __init__(self, row: Row, labels: dict[str, str]) -> None:
+        self.row = row
+        self.labels = labels
+        self.public_id = row.values.get("public_id", "").strip()
+        self.errors: list[dict[str, str | None]] = []
+        self.out: dict[str, Any] = {}
+        self.current: Existing | None = None
+        self.repeated = False
+        self.email: str | None = None
+        self.key: str | None = None
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        return self.current.values if self.current is not None else None
+
+    def fail(self, field: str | None, message: str) -> None:
+        """An error for the preview, under the column header the admin sees."""
+        self.errors.append({"column": self.labels.get(field, field) if field else None,
+                            "message": message})
+
+
 class Stager:
     """Validates rows into ``import_rows`` for one import."""
 
@@ -186,93 +213,110 @@ class Stager:
         }
 
     def _validate(self, row: Row, existing: dict[str, Existing]) -> dict[str, Any]:
-        values = row.values
-        errors: list[dict[str, str | None]] = []
-        labels = self.labels
-
-        def fail(field: str | None, message: str) -> None:
-            errors.append({"column": labels.get(field, field) if field else None,
-                           "message": message})
-
-        public_id = values.get("public_id", "").strip()
-        current: Existing | None = None
-        repeated = False
-        if public_id:
-            first = self._ids_seen.get(public_id)
-            if first is not None:
-                repeated = True
-                fail("public_id", f"The Internal ID “{_shown(public_id)}” is also on row {first}; "
-                     "each profile can appear only once in a file.")
-            else:
-                self._ids_seen[public_id] = row.number
-            current = existing.get(public_id)
-            if current is None:
-                fail("public_id", f"The Internal ID “{_shown(public_id)}” is not a profile of this "
-                     "account. Do not edit the Internal ID column: keep it as downloaded, "
-                     "and leave it blank for new profiles.")
-        before = current.values if current is not None else None
-
-        out: dict[str, Any] = {}
-        memo = self._memo
-        for field in ("first_name", "last_name"):
-            raw = values.get(field, "")
-            try:
-                out[field] = memo.clean(field, raw, rules.clean_name, raw, field)
-            except ValidationFailed as exc:
-                fail(field, exc.message)
-                out[field] = raw
-        raw_email = values.get("email", "")
-        email: str | None
-        try:
-            if before is not None and raw_email.strip() == before["email"]:
-                # Stored addresses passed this rule when they were saved.
-                email = before["email"]
-            else:
-                email = rules.clean_email(raw_email)
-            out["email"] = email
-        except ValidationFailed as exc:
-            fail("email", exc.message)
-            out["email"] = raw_email
-            email = None
-        raw_username = values.get("username", "")
-        key = None
-        if email is not None or raw_username.strip():
-            try:
-                username = rules.clean_username(raw_username, email or "")
-                key = rules.username_key(username)
-                out["username"] = username
-            except ValidationFailed as exc:
-                fail("username", exc.message)
-                out["username"] = raw_username
-        else:
-            out["username"] = raw_username
-        if key is not None and not repeated:  # a repeated row's username is no news
-            first = self._keys_seen.get(key)
-            if first is not None:
-                fail("username", f"The username “{out['username']}” is also on row {first} "
-                     "(usernames are compared ignoring case); each must be unique.")
-                key = None
-            else:
-                self._keys_seen[key] = row.number
-        for field in CUSTOM_FIELDS:
-            if field in self.present:
-                raw = values.get(field, "")
-                number = int(field[-1])
-                try:
-                    out[field] = memo.clean(field, raw, rules.clean_custom_field, raw, number,
-                                            self.custom_labels.get(number))
-                except ValidationFailed as exc:
-                    fail(field, exc.message)
-                    out[field] = raw
-            else:
-                out[field] = before[field] if before is not None else None
+        """One row through every rule, each a named step; all its errors, not the first."""
+        check = _RowCheck(row, self.labels)
+        self._check_internal_id(check, existing)
+        self._clean_names(check)
+        self._clean_email(check)
+        self._clean_username(check)
+        self._check_username_in_file(check)
+        self._clean_custom_fields(check)
         if row.extra:
-            fail(None, "This row has more cells than the header has columns. Remove the extra "
-                 "cells or add the missing column header.")
+            check.fail(None, "This row has more cells than the header has columns. Remove the "
+                       "extra cells or add the missing column header.")
+        return self._staged(check)
 
+    def _check_internal_id(self, check: _RowCheck, existing: dict[str, Existing]) -> None:
+        """R-C4: a blank Internal ID is a new profile; another must be this account's, once."""
+        public_id = check.public_id
+        if not public_id:
+            return
+        first = self._ids_seen.get(public_id)
+        if first is not None:
+            check.repeated = True
+            check.fail("public_id", f"The Internal ID “{_shown(public_id)}” is also on row "
+                       f"{first}; each profile can appear only once in a file.")
+        else:
+            self._ids_seen[public_id] = check.row.number
+        check.current = existing.get(public_id)
+        if check.current is None:
+            check.fail("public_id", f"The Internal ID “{_shown(public_id)}” is not a profile of "
+                       "this account. Do not edit the Internal ID column: keep it as "
+                       "downloaded, and leave it blank for new profiles.")
+
+    def _clean_names(self, check: _RowCheck) -> None:
+        """R-P1 for First and Last Name (repeated cells cleaned once)."""
+        for field in ("first_name", "last_name"):
+            raw = check.row.values.get(field, "")
+            try:
+                check.out[field] = self._memo.clean(field, raw, rules.clean_name, raw, field)
+            except ValidationFailed as exc:
+                check.fail(field, exc.message)
+                check.out[field] = raw
+
+    def _clean_email(self, check: _RowCheck) -> None:
+        """R-P1 for the Email Address; an unchanged stored address is not checked again."""
+        raw = check.row.values.get("email", "")
+        before = check.before
+        try:
+            if before is not None and raw.strip() == before["email"]:
+                check.email = before["email"]  # stored addresses passed this rule when saved
+            else:
+                check.email = rules.clean_email(raw)
+            check.out["email"] = check.email
+        except ValidationFailed as exc:
+            check.fail("email", exc.message)
+            check.out["email"] = raw
+
+    def _clean_username(self, check: _RowCheck) -> None:
+        """R-P2; a blank username takes the email, so a bad email leaves nothing to judge."""
+        raw = check.row.values.get("username", "")
+        check.out["username"] = raw
+        if check.email is None and not raw.strip():
+            return
+        try:
+            username = rules.clean_username(raw, check.email or "")
+        except ValidationFailed as exc:
+            check.fail("username", exc.message)
+            return
+        check.key = rules.username_key(username)
+        check.out["username"] = username
+
+    def _check_username_in_file(self, check: _RowCheck) -> None:
+        """R-C4: usernames unique within the file (the database is judged after the file)."""
+        if check.key is None or check.repeated:  # a repeated row's username is no news
+            return
+        first = self._keys_seen.get(check.key)
+        if first is None:
+            self._keys_seen[check.key] = check.row.number
+            return
+        check.fail("username", f"The username “{check.out['username']}” is also on row {first} "
+                   "(usernames are compared ignoring case); each must be unique.")
+        check.key = None
+
+    def _clean_custom_fields(self, check: _RowCheck) -> None:
+        """R-P4, R-C5: a custom-field column left out of the file leaves the field as it is."""
+        before = check.before
+        for field in CUSTOM_FIELDS:
+            if field not in self.present:
+                check.out[field] = before[field] if before is not None else None
+                continue
+            raw = check.row.values.get(field, "")
+            number = int(field[-1])
+            try:
+                check.out[field] = self._memo.clean(field, raw, rules.clean_custom_field, raw,
+                                                    number, self.custom_labels.get(number))
+            except ValidationFailed as exc:
+                check.fail(field, exc.message)
+                check.out[field] = raw
+
+    def _staged(self, check: _RowCheck) -> dict[str, Any]:
+        """The staging row: its outcome and, for a changed profile, what changes (R-C3)."""
+        current, before, out = check.current, check.before, check.out
+        public_id = check.public_id
         mask = 0
         changes: dict[str, list[Any]] | None = None
-        if errors:
+        if check.errors:
             outcome = ERROR
         elif before is None:
             outcome = NEW
@@ -287,15 +331,15 @@ class Stager:
             changes = changes or None
         return {
             "import_id": self.import_id,
-            "row_number": row.number,
+            "row_number": check.row.number,
             "outcome": outcome,
             "profile_id": current.id if current is not None else None,
             "base_version": current.version if current is not None else None,
             "public_id": public_id or None,
-            "username_key": key,
+            "username_key": check.key,
             "changed_mask": mask,
             "changes": changes,
-            "errors": errors or None,
+            "errors": check.errors or None,
             **out,
         }
 
