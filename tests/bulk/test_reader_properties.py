@@ -8,7 +8,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phonedesk.bulk.columns import neutralise, unneutralise
+from phonedesk.spreadsheet import neutralise, unneutralise
 from phonedesk.bulk.reader import CsvFile, FileRejected, Row
 from phonedesk.models import Account
 

@@ -17,8 +17,6 @@ else gets "not found". Unsubmitted imports expire after
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,9 +27,9 @@ from sqlalchemy import delete, func, select, update
 
 from phonedesk.audit import service as audit
 from phonedesk.bulk import submit as applier
-from phonedesk.bulk.columns import neutralise, template_columns
+from phonedesk.bulk.columns import column_labels, template_columns
 from phonedesk.bulk.reader import CsvFile, FileRejected
-from phonedesk.bulk.staging import PROFILE_FIELDS, Stager, column_labels
+from phonedesk.bulk.staging import PROFILE_FIELDS, Stager
 from phonedesk.config import Settings
 from phonedesk.db import Database
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
@@ -48,6 +46,7 @@ from phonedesk.models.bulk import (
     VALIDATED,
 )
 from phonedesk.scope import Actor, Scope
+from phonedesk.spreadsheet import CsvChunks
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
@@ -64,10 +63,8 @@ def write_csv(scope: Scope) -> Iterator[bytes]:
     batches so memory stays flat however large the account is.
     """
     columns = template_columns(scope.account)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.label for c in columns])
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    out = CsvChunks()
+    yield out.write([[c.label for c in columns]])
     attrs = [getattr(Profile, c.field) for c in columns]
     stmt = (
         select(*attrs)
@@ -77,10 +74,7 @@ def write_csv(scope: Scope) -> Iterator[bytes]:
     )
     result = scope.db.execute(stmt)
     for partition in result.partitions(_EXPORT_BATCH):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows([neutralise(v or "") for v in row] for row in partition)
-        yield buffer.getvalue().encode("utf-8")
+        yield out.write([v or "" for v in row] for row in partition)
 
 
 # --- upload ------------------------------------------------------------------
@@ -217,7 +211,7 @@ def list_rows(
             raise ValidationFailed(f"Outcome is one of {', '.join(OUTCOMES)}.", field="outcome")
         stmt = stmt.where(ImportRow.outcome == outcome)
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    labels = column_labels(scope.account.custom_labels())
+    labels = column_labels(scope.account)
     rows = scope.db.scalars(stmt.order_by(ImportRow.row_number).limit(limit).offset(offset))
     views = []
     for r in rows:

@@ -18,45 +18,30 @@ from typing import Any
 from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from phonedesk.bulk.columns import STANDARD_COLUMNS
+from phonedesk.bulk.columns import column_labels
 from phonedesk.bulk.reader import FileInfo, Row
 from phonedesk.errors import ValidationFailed
 from phonedesk.models import ImportRow, Profile
 from phonedesk.models.base import new_public_id
 from phonedesk.models.bulk import CHANGED, ERROR, NEW, UNCHANGED
-from phonedesk.profiles import rules
+from phonedesk.profiles import fields, rules
 from phonedesk.scope import Scope
 
 BATCH = 2000
-FIELD_BITS = {
-    "first_name": 1,
-    "last_name": 2,
-    "email": 4,
-    "username": 8,
-    "custom_field_1": 16,
-    "custom_field_2": 32,
-    "custom_field_3": 64,
-}
-PROFILE_FIELDS = tuple(FIELD_BITS)
-CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
+# A bit per field in ImportRow.changed_mask, in catalogue order (first_name = 1 …).
+FIELD_BITS = {key: 1 << i for i, key in enumerate(fields.KEYS)}
+PROFILE_FIELDS = fields.KEYS
+CUSTOM_FIELDS = fields.CUSTOM_KEYS
 _MEMO_MAX = 50_000
 _JSON_COLUMNS = ("changes", "errors")
 _ROWS: Table = ImportRow.__table__  # type: ignore[assignment]
-_USERNAME_COLUMN = dict(STANDARD_COLUMNS)["username"]
+_USERNAME_COLUMN = fields.USERNAME.label
 
 
 
 def _shown(value: str, limit: int = 40) -> str:
     """A cell quoted in a message, cut short if it is long."""
     return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def column_labels(custom_labels: dict[int, str]) -> dict[str, str]:
-    """The header label users see for each field."""
-    labels = dict(STANDARD_COLUMNS)
-    for number in (1, 2, 3):
-        labels[f"custom_field_{number}"] = custom_labels.get(number, f"Custom Field {number}")
-    return labels
 
 
 @dataclass(frozen=True)
@@ -72,13 +57,14 @@ class _Memo:
     def __init__(self) -> None:
         self._data: dict[tuple[str, str], str | ValidationFailed | None] = {}
 
-    def clean(self, field: str, raw: str, fn: Callable[..., str | None], *args: Any) -> str | None:
-        """``fn(*args)``, computed once per distinct (field, cell)."""
+    def clean(self, field: str, raw: str, fn: Callable[..., str | None], *args: Any,
+              **kwargs: Any) -> str | None:
+        """``fn(*args, **kwargs)``, computed once per distinct (field, cell)."""
         key = (field, raw)
         hit = self._data.get(key, self)
         if hit is self:
             try:
-                hit = fn(*args)
+                hit = fn(*args, **kwargs)
             except ValidationFailed as exc:
                 hit = exc
             if len(self._data) >= _MEMO_MAX:
@@ -123,8 +109,7 @@ class Stager:
         self.scope = scope
         self.import_id = import_id
         self.present = set(info.present)
-        self.custom_labels = scope.account.custom_labels()
-        self.labels = column_labels(self.custom_labels)
+        self.labels = column_labels(scope.account)
         self._buffer: list[Row] = []
         self._ids_seen: dict[str, int] = {}
         self._keys_seen: dict[str, int] = {}
@@ -246,10 +231,11 @@ class Stager:
 
     def _clean_names(self, check: _RowCheck) -> None:
         """R-P1 for First and Last Name (repeated cells cleaned once)."""
-        for field in ("first_name", "last_name"):
+        for spec in (fields.FIRST_NAME, fields.LAST_NAME):
+            field = spec.key
             raw = check.row.values.get(field, "")
             try:
-                check.out[field] = self._memo.clean(field, raw, rules.clean_name, raw, field)
+                check.out[field] = self._memo.clean(field, raw, spec.clean, raw)
             except ValidationFailed as exc:
                 check.fail(field, exc.message)
                 check.out[field] = raw
@@ -262,7 +248,7 @@ class Stager:
             if before is not None and raw.strip() == before["email"]:
                 check.email = before["email"]  # stored addresses passed this rule when saved
             else:
-                check.email = rules.clean_email(raw)
+                check.email = fields.EMAIL.clean(raw)
             check.out["email"] = check.email
         except ValidationFailed as exc:
             check.fail("email", exc.message)
@@ -297,15 +283,15 @@ class Stager:
     def _clean_custom_fields(self, check: _RowCheck) -> None:
         """R-P4, R-C5: a custom-field column left out of the file leaves the field as it is."""
         before = check.before
-        for field in CUSTOM_FIELDS:
+        for spec in fields.CUSTOM:
+            field = spec.key
             if field not in self.present:
                 check.out[field] = before[field] if before is not None else None
                 continue
             raw = check.row.values.get(field, "")
-            number = int(field[-1])
             try:
-                check.out[field] = self._memo.clean(field, raw, rules.clean_custom_field, raw,
-                                                    number, self.custom_labels.get(number))
+                check.out[field] = self._memo.clean(field, raw, spec.clean, raw,
+                                                    label=self.labels[field])
             except ValidationFailed as exc:
                 check.fail(field, exc.message)
                 check.out[field] = raw

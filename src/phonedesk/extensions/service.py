@@ -27,6 +27,13 @@ from phonedesk.profiles import service as profiles
 from phonedesk.scope import Scope
 
 _NUMBER = re.compile(r"[0-9]{2,10}")
+# What each populated field is called on the Edit Extension screen and in errors.
+FIELD_LABELS = {
+    "caller_id_first_name": "Caller ID first name",
+    "caller_id_last_name": "Caller ID last name",
+    "voicemail_email": "Voicemail-to-email address",
+    "fax_email": "Fax notification address",
+}
 
 
 def clean_number(value: str | None) -> str:
@@ -198,17 +205,7 @@ def update_extension(
             setattr(extension, field, getattr(holder, source))
             setattr(extension, f"{field}_edited", False)
             continue
-        if field.endswith("_email"):
-            label = "Voicemail-to-email address" if field == "voicemail_email" else (
-                "Fax notification address")
-            try:
-                cleaned = rules.clean_email(value, field)
-            except ValidationFailed as exc:
-                raise ValidationFailed(
-                    exc.message.replace("Email address", label), code=exc.code, field=field
-                ) from None
-        else:
-            cleaned = _clean_caller_id(value, field)
+        cleaned = clean_populated(field, value)
         setattr(extension, field, cleaned)
         setattr(extension, f"{field}_edited", cleaned != getattr(holder, source))
     if "virtual_office_enabled" in changes:
@@ -232,13 +229,11 @@ def update_extension(
     return extension
 
 
-def _clean_caller_id(value: Any, field: str) -> str:
-    label = "Caller ID first name" if field.endswith("first_name") else "Caller ID last name"
-    try:
-        return rules.clean_name(str(value), "first_name" if "first" in field else "last_name")
-    except ValidationFailed as exc:
-        message = exc.message.replace("First Name", label).replace("Last Name", label)
-        raise ValidationFailed(message, code=exc.code, field=field) from None
+def clean_populated(field: str, value: Any) -> str:
+    """An edited caller ID (a name, R-P1) or notification address (an email, R-P1)."""
+    if field.endswith("_email"):
+        return rules.clean_email(value, field, label=FIELD_LABELS[field])
+    return rules.clean_name(str(value), field, label=FIELD_LABELS[field])
 
 
 def assign_profile(scope: Scope, number: str, profile_public_id: str) -> Extension:

@@ -24,24 +24,21 @@ _USERNAME_PUNCTUATION = frozenset(" ._-@+'")
 # The common case of the character rule below, checked in one regex call.
 _PLAIN_USERNAME = re.compile(r"[A-Za-z0-9 ._\-@+']*")
 
-FIELD_LABELS = {
-    "first_name": "First Name",
-    "last_name": "Last Name",
-    "email": "Email Address",
-    "username": "Username",
-    "custom_field_1": "Custom Field 1",
-    "custom_field_2": "Custom Field 2",
-    "custom_field_3": "Custom Field 3",
-}
+
+
+def _default_label(field: str) -> str:
+    """``first_name`` → "First Name"; callers pass the catalogue's or the account's label."""
+    return field.replace("_", " ").title()
 
 
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
 
 
-def clean_name(value: str | None, field: str) -> str:
-    """A first or last name: 1–50 characters after trimming, no control characters."""
-    label = FIELD_LABELS[field]
+def clean_name(value: str | None, field: str, *, label: str | None = None) -> str:
+    """A first or last name (or caller ID): 1–50 characters after trimming, no control
+    characters. ``label`` names the field in messages (see :mod:`phonedesk.profiles.fields`)."""
+    label = label or _default_label(field)
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text:
         raise ValidationFailed(f"{label} is required.", code="required", field=field)
@@ -88,9 +85,8 @@ def _validated_email(text: str) -> str:
     return validate_email(text, check_deliverability=False).normalized
 
 
-def clean_email(value: str | None, field: str = "email") -> str:
+def clean_email(value: str | None, field: str = "email", *, label: str = "Email Address") -> str:
     """A syntactically valid address of at most 254 characters; no DNS look-up."""
-    label = FIELD_LABELS.get(field, "Email address")
     text = (value or "").strip()
     if not text:
         raise ValidationFailed(f"{label} is required.", code="required", field=field)
@@ -186,7 +182,7 @@ def clean_custom_field(value: str | None, number: int, label: str | None = None)
     text = (value or "").strip()
     if not text:
         return None
-    shown = label or FIELD_LABELS[field]
+    shown = label or _default_label(field)
     if len(text) > CUSTOM_FIELD_MAX:
         raise ValidationFailed(
             f"{shown} can be at most {CUSTOM_FIELD_MAX} characters.", code="too_long", field=field

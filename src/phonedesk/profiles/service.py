@@ -22,7 +22,7 @@ from phonedesk.models import Account, Profile
 from phonedesk.models.base import new_public_id, utcnow
 from phonedesk.models.profile import ACTIVE, DISABLED
 from phonedesk.outbox import service as outbox
-from phonedesk.profiles import rules
+from phonedesk.profiles import fields, rules
 
 # Callers reach these through this module as they always have; they live where
 # they belong (one stored profile in records, admin rights and the PA in roles).
@@ -69,28 +69,15 @@ __all__ = [
     "update_profile",
 ]
 
-EDITABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "username",
-    "custom_field_1",
-    "custom_field_2",
-    "custom_field_3",
-)
+EDITABLE_FIELDS = fields.KEYS
+
+
 def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
-    """The audited view of a profile."""
-    return {
-        "first_name": profile.first_name,
-        "last_name": profile.last_name,
-        "email": profile.email,
-        "username": profile.username,
-        "custom_field_1": profile.custom_field_1,
-        "custom_field_2": profile.custom_field_2,
-        "custom_field_3": profile.custom_field_3,
-        "status": profile.status,
-        "role": role_of(account, profile),
-    }
+    """The audited view of a profile: every field, its status and role."""
+    data: dict[str, Any] = {key: getattr(profile, key) for key in fields.KEYS}
+    data["status"] = profile.status
+    data["role"] = role_of(account, profile)
+    return data
 
 
 # --- reading -----------------------------------------------------------------
@@ -153,19 +140,13 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
 
 
 def clean_fields(account: Account, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate every given field; the username default needs the email (R-P2)."""
-    cleaned: dict[str, Any] = {}
-    for field in ("first_name", "last_name"):
-        if field in values:
-            cleaned[field] = rules.clean_name(values[field], field)
-    if "email" in values:
-        cleaned["email"] = rules.clean_email(values["email"])
-    labels = account.custom_labels()
-    for n in (1, 2, 3):
-        key = f"custom_field_{n}"
-        if key in values:
-            cleaned[key] = rules.clean_custom_field(values[key], n, labels.get(n))
-    return cleaned
+    """Validate every given field but the username, whose default needs the email (R-P2)."""
+    labels = fields.labels(account)
+    return {
+        field.key: field.clean(values[field.key], label=labels[field.key])
+        for field in fields.FIELDS
+        if field is not fields.USERNAME and field.key in values
+    }
 
 
 def _ensure_username_free(scope: Scope, username: str, exclude_id: int | None) -> str:

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from phonedesk.api.errors import Problem, add_renderer
 from phonedesk.errors import DomainError, ValidationFailed
-from phonedesk.profiles.rules import USERNAME_MAX
+from phonedesk.profiles.fields import USERNAME
 
 MEDIA_TYPE = "application/scim+json"
 
@@ -49,7 +49,7 @@ def from_scim2(exc: ValidationError | SCIMException) -> ScimRequestError:
 
 
 _USERNAME_HINT = (
-    f" PhoneDesk usernames are sign-in names of at most {USERNAME_MAX} characters: in "
+    f" PhoneDesk usernames are sign-in names of at most {USERNAME.limit} characters: in "
     "the identity provider, map userName to a shorter attribute (for example the "
     "part of the email address before the @, or mailNickname)."
 )

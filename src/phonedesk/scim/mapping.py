@@ -14,10 +14,11 @@ from typing import Any
 from scim2_models import Meta
 
 from phonedesk.models import Profile
+from phonedesk.profiles import fields as catalogue
 from phonedesk.scim.errors import ScimRequestError
 from phonedesk.scim.models import EXTENSION_SCHEMA, ProfileFields, User, UserEmail, UserName
 
-CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
+CUSTOM_FIELDS = catalogue.CUSTOM_KEYS
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from phonedesk.errors import NotFound
 from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
+from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
@@ -27,13 +28,8 @@ router = APIRouter(prefix="/admin/extensions")
 PAGE_SIZE = 25
 CHOICES = 8
 FieldText = Annotated[str, Form(max_length=1000)]
-LABELS = {
-    "caller_id_first_name": "Caller ID first name",
-    "caller_id_last_name": "Caller ID last name",
-    "voicemail_email": "Voicemail-to-email address",
-    "fax_email": "Fax notification address",
-}
-NEW_PROFILE_FIELDS = ("first_name", "last_name", "email", "username")
+LABELS = service.FIELD_LABELS
+NEW_PROFILE_FIELDS = catalogue.STANDARD_KEYS
 
 
 @router.get("", name="extensions")

@@ -21,6 +21,7 @@ from phonedesk.errors import ValidationFailed
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.models import Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
+from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import roles
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
@@ -29,26 +30,14 @@ router = APIRouter(prefix="/admin/profiles")
 
 PAGE_SIZES = (25, 50, 100)
 FieldText = Annotated[str, Form(max_length=1000)]
-COLUMN_TITLES = {
-    "internal_id": "Internal ID",
-    "first_name": "First Name",
-    "last_name": "Last Name",
-    "email": "Email Address",
-    "username": "Username",
-    "extensions": "Extensions",
-    "status": "Status",
-    "role": "Role",
-}
 SORT_KEYS = {"first_name", "last_name", "email", "username", "status"}
-PROFILE_FIELDS = ("first_name", "last_name", "email", "username", "custom_field_1",
-                  "custom_field_2", "custom_field_3")
+PROFILE_FIELDS = catalogue.KEYS
 
 
-def _titles(fields: profile_fields.ProfileFields) -> dict[str, str]:
-    titles = dict(COLUMN_TITLES)
-    for n, label in fields.labels.items():
-        titles[f"custom_field_{n}"] = label or f"Custom Field {n}"
-    return titles
+def _titles(web: WebContext) -> dict[str, str]:
+    """The table's column titles: the catalogue's labels, custom fields under the account's."""
+    return {"internal_id": catalogue.INTERNAL_ID_LABEL, **catalogue.labels(web.scope.account),
+            **{extra: extra.title() for extra in profile_fields.TABLE_EXTRAS}}
 
 
 @router.get("", name="profiles")
@@ -82,7 +71,7 @@ def list_page(
     return render(request, web, template, section="profiles", rows=rows, numbers=numbers,
                   roles=role_labels, q=q or "", sort=sort, order="desc" if descending else "asc",
                   status=status or "", size=size, pager=p, fields=fields,
-                  titles=_titles(fields), sort_keys=SORT_KEYS, page_sizes=PAGE_SIZES,
+                  titles=_titles(web), sort_keys=SORT_KEYS, page_sizes=PAGE_SIZES,
                   field_errors=FormErrors())
 
 
@@ -126,7 +115,7 @@ def save_fields(
         return render(request, web, "admin/_fields_saved.html")
     fields = profile_fields.get_profile_fields(web.scope)
     return render(request, web, "admin/_fields_form.html", fields=fields, field_errors=errors,
-                  titles=_titles(fields), typed=typed, enabled=enabled, shown=shown)
+                  titles=_titles(web), typed=typed, enabled=enabled, shown=shown)
 
 
 # --- template and export (R-C2, R-C6) ----------------------------------------
