@@ -6,11 +6,15 @@ audit log (R-AU1) can say who did what without each interface repeating it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from phonedesk.config import Settings
+from phonedesk.db import Database
+from phonedesk.errors import NotFound
 from phonedesk.models import Account, Profile
 
 
@@ -48,3 +52,19 @@ class Scope:
     @property
     def account_id(self) -> int:
         return self.account.id
+
+
+@contextmanager
+def read_only(
+    database: Database, *, account_id: int, actor: Actor, settings: Settings
+) -> Iterator[Scope]:
+    """A read-only scope with a session of its own.
+
+    A streamed response is sent after its request's session has closed, so an
+    export reads through one of these, for as long as it streams.
+    """
+    with database.reading() as db:
+        account = db.get(Account, account_id)
+        if account is None:  # pragma: no cover - the caller just authenticated it
+            raise NotFound("No such account.", code="account_not_found")
+        yield Scope(db=db, account=account, actor=actor, settings=settings)

@@ -30,10 +30,8 @@ from phonedesk.bulk import submit as applier
 from phonedesk.bulk.columns import column_labels, template_columns
 from phonedesk.bulk.reader import CsvFile, FileRejected
 from phonedesk.bulk.staging import PROFILE_FIELDS, Stager
-from phonedesk.config import Settings
-from phonedesk.db import Database
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
-from phonedesk.models import Account, ImportBatch, ImportRow, Profile
+from phonedesk.models import ImportBatch, ImportRow, Profile
 from phonedesk.models.base import utcnow
 from phonedesk.models.bulk import (
     APPLIED,
@@ -45,7 +43,7 @@ from phonedesk.models.bulk import (
     UNCHANGED,
     VALIDATED,
 )
-from phonedesk.scope import Actor, Scope
+from phonedesk.scope import Scope
 from phonedesk.spreadsheet import CsvChunks
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
@@ -318,14 +316,3 @@ def purge_expired(scope: Scope) -> int:
             synchronize_session=False)
     )
     return len(ids)
-
-
-def stream_csv(
-    database: Database, *, account_id: int, actor: Actor, settings: Settings
-) -> Iterator[bytes]:
-    """:func:`write_csv` in a read-only session of its own (for streamed responses)."""
-    with database.reading() as db:
-        account = db.get(Account, account_id)
-        if account is None:  # pragma: no cover - the caller just authenticated it
-            raise NotFound("No such account.", code="account_not_found")
-        yield from write_csv(Scope(db=db, account=account, actor=actor, settings=settings))

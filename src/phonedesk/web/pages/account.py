@@ -6,16 +6,14 @@ Thin pages over :mod:`phonedesk.directory.service`, :mod:`phonedesk.audit.servic
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
+from phonedesk.api.common import streamed_csv
+from phonedesk.audit import export
 from phonedesk.audit import service as audit
 from phonedesk.auth import tokens
 from phonedesk.auth.web import AdminAction, AdminPage
@@ -97,41 +95,14 @@ def audit_page(request: Request, web: AdminPage, action: Text = None,
 
 
 @router.get("/audit.csv")
-def audit_export(web: AdminPage, action: Text = None, target_id: Text = None,
+def audit_export(request: Request, web: AdminPage, action: Text = None, target_id: Text = None,
                  target_type: Text = None, since: Text = None,
                  until: Text = None) -> Response:
-    """The filtered log as CSV: the same filter as the page (R-AU1)."""
-    errors = FormErrors()
-    flt = _audit_filter(action, target_id, target_type, since, until, errors)
-    rows = [[e.at.isoformat(), e.actor_label, e.action, e.target_type or "",
-             e.target_id or "", e.target_label or "",
-             json.dumps(e.before, ensure_ascii=False) if e.before else "",
-             json.dumps(e.after, ensure_ascii=False) if e.after else "",
-             json.dumps(e.detail, ensure_ascii=False) if e.detail else ""]
-            for e in audit.iter_events(web.scope, flt)]
-
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        buffer.write("\ufeff")
-        writer.writerow(["When (UTC)", "Who", "Action", "Target type", "Target ID", "Target",
-                         "Before", "After", "Detail"])
-        for row in rows:
-            writer.writerow([_neutral(v) for v in row])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    disposition = 'attachment; filename="audit-log.csv"'
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": disposition})
-
-
-def _neutral(value: str) -> str:
-    """Spreadsheets must not run a cell as a formula (the R-C6 rule, for this export too)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """The filtered log as CSV: the same filter as the page (R-AU1), the same writer as the
+    REST export (R-C6)."""
+    flt = _audit_filter(action, target_id, target_type, since, until, FormErrors())
+    return streamed_csv(request, web.scope, "audit-log.csv",
+                        lambda own: export.write_csv(own, flt, export.PAGE_LAYOUT))
 
 
 @router.get("/emails")

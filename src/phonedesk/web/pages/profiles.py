@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from phonedesk.accounts import profile_fields
-from phonedesk.api.deps import get_database
+from phonedesk.api.common import streamed_csv
 from phonedesk.audit import service as audit
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.bulk import service as bulk
@@ -122,10 +122,7 @@ def save_fields(
 
 
 def _csv_response(web: WebContext, request: Request, filename: str) -> Response:
-    chunks = bulk.stream_csv(get_database(request), account_id=web.scope.account_id,
-                             actor=web.scope.actor, settings=web.scope.settings)
-    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return streamed_csv(request, web.scope, filename, bulk.write_csv)
 
 
 @router.get("/template.csv")
