@@ -139,14 +139,44 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
 # --- validation --------------------------------------------------------------
 
 
-def clean_fields(account: Account, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate every given field but the username, whose default needs the email (R-P2)."""
+def clean_fields(
+    account: Account, values: Mapping[str, Any], current: Profile | None = None
+) -> dict[str, Any]:
+    """Validate every given field but the username, whose default needs the email (R-P2).
+
+    Disabled custom fields are left out of the result (see :func:`_refuse_disabled`),
+    so they never change; ``current`` is the profile being edited, if any.
+    """
     labels = fields.labels(account)
-    return {
+    cleaned = {
         field.key: field.clean(values[field.key], label=labels[field.key])
         for field in fields.FIELDS
         if field is not fields.USERNAME and field.key in values
     }
+    _refuse_disabled(account, cleaned, current)
+    return cleaned
+
+
+def _refuse_disabled(account: Account, cleaned: dict[str, Any], current: Profile | None) -> None:
+    """R-P4: a custom field without a label is disabled: it cannot be given a value.
+
+    Empty, or what the field already holds (a value kept from before its label was
+    removed, sent back by a SCIM round trip), is no change and is dropped quietly.
+    """
+    named = account.custom_labels()
+    for field in fields.CUSTOM:
+        if field.number in named or field.key not in cleaned:
+            continue
+        value = cleaned.pop(field.key)
+        held = getattr(current, field.key) if current is not None else None
+        if value is not None and value != held:
+            raise ValidationFailed(
+                f"{field.label} has no label in this account, so it is disabled and cannot "
+                "hold a value. Give it a label (Edit Viewable/Hidden Fields, or "
+                "PUT /api/v1/settings/profile-fields) first.",
+                code="custom_field_disabled",
+                field=field.key,
+            )
 
 
 def _ensure_username_free(scope: Scope, username: str, exclude_id: int | None) -> str:
@@ -227,7 +257,7 @@ def update_profile(
         raise ValidationFailed(
             f"Unknown field “{sorted(unknown)[0]}”.", field=sorted(unknown)[0]
         )
-    cleaned = clean_fields(scope.account, changes)
+    cleaned = clean_fields(scope.account, changes, profile)
     if "username" in changes:
         email = cleaned.get("email", profile.email)
         cleaned["username"] = rules.clean_username(changes["username"], email)

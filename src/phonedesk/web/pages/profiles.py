@@ -144,10 +144,9 @@ def new_page(request: Request, web: AdminPage) -> Response:
                   errors=FormErrors(), labels=web.scope.account.custom_labels())
 
 
-def _enabled_fields(values: dict[str, str], labels: Mapping[int, str]) -> dict[str, Any]:
-    """The typed values without custom fields the account has not enabled (R-C1)."""
-    return {k: v for k, v in values.items()
-            if not k.startswith("custom_field_") or int(k[-1]) in labels}
+def _inputs(labels: Mapping[int, str]) -> set[str]:
+    """The form's inputs: the standard fields and the custom fields that have a label."""
+    return {*catalogue.STANDARD_KEYS, *(catalogue.custom_key(n) for n in labels)}
 
 
 @router.post("/new")
@@ -159,13 +158,15 @@ def create(request: Request, web: AdminAction, first_name: FieldText = "",
               "username": username, "custom_field_1": custom_field_1,
               "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
     labels = web.scope.account.custom_labels()
-    kwargs: dict[str, Any] = _enabled_fields(values, labels)
 
     def act() -> Profile:
-        kwargs["username"] = kwargs["username"] or None
-        return profiles.create_profile(web.scope, **kwargs)
+        # A disabled custom field has no input, so it arrives empty (R-P4 in the service).
+        return profiles.create_profile(
+            web.scope, first_name=first_name, last_name=last_name, email=email,
+            username=username or None, custom_field_1=custom_field_1,
+            custom_field_2=custom_field_2, custom_field_3=custom_field_3)
 
-    created, errors = attempt(web, act, known=set(PROFILE_FIELDS))
+    created, errors = attempt(web, act, known=_inputs(labels))
     if created is not None:
         return redirect(f"/admin/profiles/{created.public_id}",
                         f"Profile {created.display_name} created. No email was sent; assign it "
@@ -221,13 +222,11 @@ def save(request: Request, profile_id: str, web: AdminAction,
     values = {"first_name": first_name, "last_name": last_name, "email": email,
               "username": username, "custom_field_1": custom_field_1,
               "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
-    labels = scope.account.custom_labels()
-    changes = _enabled_fields(values, labels)
 
     def act() -> Profile:
-        return profiles.update_profile(scope, profile_id, changes, expected_version=version)
+        return profiles.update_profile(scope, profile_id, values, expected_version=version)
 
-    saved, errors = attempt(web, act, known=set(PROFILE_FIELDS))
+    saved, errors = attempt(web, act, known=_inputs(scope.account.custom_labels()))
     if saved is not None:
         return redirect(f"/admin/profiles/{profile_id}", "Profile saved.")
     profile = profiles.get_profile(scope, profile_id)
