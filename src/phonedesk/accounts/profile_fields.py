@@ -17,6 +17,7 @@ from phonedesk.errors import ValidationFailed
 from phonedesk.profiles import fields as catalogue
 from phonedesk.scope import Scope
 from phonedesk.spreadsheet import header_key
+from phonedesk.text import refuse_control_characters
 
 LABEL_MAX = 50
 # Columns of the User Profiles table, in display order (R-C1): the Internal ID, every
@@ -50,7 +51,8 @@ def get_profile_fields(scope: Scope) -> ProfileFields:
     return ProfileFields(labels=labels, visible_columns=visible)
 
 
-def _clean_label(number: int, value: str | None) -> str | None:
+def clean_label(number: int, value: str | None) -> str | None:
+    """A custom field's header label (R-P4, R-C1): blank disables the field."""
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text:
         return None
@@ -58,9 +60,7 @@ def _clean_label(number: int, value: str | None) -> str | None:
     if len(text) > LABEL_MAX:
         raise ValidationFailed(f"Custom field {number} label can be at most {LABEL_MAX} "
                                "characters.", code="too_long", field=field)
-    if any(unicodedata.category(ch)[0] == "C" for ch in text):
-        raise ValidationFailed(f"Custom field {number} label contains a control character.",
-                               code="invalid_characters", field=field)
+    refuse_control_characters(text, label=f"Custom field {number} label", field=field)
     if header_key(text) in RESERVED:
         raise ValidationFailed(
             f"“{text}” is already a standard column; give custom field {number} another label.",
@@ -116,7 +116,7 @@ def update_profile_fields(
     for number, value in (labels or {}).items():
         if number not in new_labels:
             raise ValidationFailed("Custom fields are numbered 1 to 3.", field="custom_fields")
-        new_labels[number] = _clean_label(number, value)
+        new_labels[number] = clean_label(number, value)
     _distinct_labels(new_labels)
     visible = (list(before.visible_columns) if visible_columns is None
                else _shown_columns(visible_columns, new_labels))

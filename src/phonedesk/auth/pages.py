@@ -28,6 +28,7 @@ from phonedesk.auth.web import (
 )
 from phonedesk.errors import ValidationFailed
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
+from phonedesk.text import has_control_characters
 from phonedesk.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +54,7 @@ def safe_next(value: str | None, kind: str) -> str:
         or "\\" in text
         or parts.scheme
         or parts.netloc
-        or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+        or has_control_characters(text)
         or len(text) > 2000
     ):
         return HOMES[kind]

@@ -11,6 +11,7 @@ from phonedesk.models import Profile
 from phonedesk.profiles import service
 from phonedesk.profiles.records import check_version, get_profile, record, touch
 from phonedesk.scope import Scope
+from phonedesk.text import refuse_control_characters
 
 EXTERNAL_ID_MAX = 255
 
@@ -25,13 +26,7 @@ def clean_external_id(value: str | None) -> str | None:
             code="too_long",
             field="external_id",
         )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValidationFailed(
-            "The external id contains a control character.",
-            code="invalid_characters",
-            field="external_id",
-        )
-    return value
+    return refuse_control_characters(value, label="The external id", field="external_id")
 
 
 def set_external_id(scope: Scope, public_id: str, external_id: str | None) -> Profile:

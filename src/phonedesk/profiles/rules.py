@@ -14,6 +14,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 
 from phonedesk.errors import ValidationFailed
+from phonedesk.text import refuse_control_characters
 
 NAME_MAX = 50
 EMAIL_MAX = 254
@@ -31,10 +32,6 @@ def _default_label(field: str) -> str:
     return field.replace("_", " ").title()
 
 
-def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
-
-
 def clean_name(value: str | None, field: str, *, label: str | None = None) -> str:
     """A first or last name (or caller ID): 1–50 characters after trimming, no control
     characters. ``label`` names the field in messages (see :mod:`phonedesk.profiles.fields`)."""
@@ -48,13 +45,7 @@ def clean_name(value: str | None, field: str, *, label: str | None = None) -> st
             code="too_long",
             field=field,
         )
-    if _has_control_characters(text):
-        raise ValidationFailed(
-            f"{label} contains a control character (such as a tab or line break); remove it.",
-            code="invalid_characters",
-            field=field,
-        )
-    return text
+    return refuse_control_characters(text, label=label, field=field)
 
 
 # An ASCII dot-atom local part (RFC 5322 atext separated by single dots): for such an
@@ -94,6 +85,7 @@ def clean_email(value: str | None, field: str = "email", *, label: str = "Email 
         raise ValidationFailed(
             f"{label} can be at most {EMAIL_MAX} characters.", code="too_long", field=field
         )
+    refuse_control_characters(text, label=label, field=field)
     try:
         return _validated_email(text)
     except EmailNotValidError as exc:
@@ -149,6 +141,7 @@ def clean_username(value: str | None, email: str) -> str:
         )
     if _PLAIN_USERNAME.fullmatch(text):  # ASCII letters, digits, allowed punctuation
         return text
+    refuse_control_characters(text, label="Username", field="username")
     bad = sorted({ch for ch in text if not _username_character_ok(ch)})
     if bad:
         shown = " ".join(repr(ch) for ch in bad[:5])
@@ -187,10 +180,5 @@ def clean_custom_field(value: str | None, number: int, label: str | None = None)
         raise ValidationFailed(
             f"{shown} can be at most {CUSTOM_FIELD_MAX} characters.", code="too_long", field=field
         )
-    if _has_control_characters(text.replace("\n", "").replace("\r", "")):
-        raise ValidationFailed(
-            f"{shown} contains a control character; remove it.",
-            code="invalid_characters",
-            field=field,
-        )
-    return text
+    # A value may span lines (a CSV cell can quote line breaks); nothing else is allowed.
+    return refuse_control_characters(text, label=shown, field=field, allow_line_breaks=True)
