@@ -7,33 +7,17 @@ what every interface does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from phonedesk.config import Settings
-from phonedesk.db import Database
 from phonedesk.errors import PreconditionFailed
 from phonedesk.extensions import service
 from phonedesk.models import AuditEvent, OutboxMessage
 from phonedesk.profiles import service as profiles
 from phonedesk.scope import Scope
-from tests.conftest import AccountInfo, scope_for
-
-
-@pytest.fixture
-def unit(database: Database, settings: Settings, account: AccountInfo) -> Any:
-    """``with unit() as scope``: one committed transaction of the account, as the CLI runs."""
-
-    @contextmanager
-    def open_unit() -> Iterator[Scope]:
-        with database.transaction() as db:
-            yield scope_for(db, account.id, settings)
-
-    return open_unit
+from tests.conftest import AccountInfo
 
 
 def _person(unit: Any, first: str = "Ann") -> str:
