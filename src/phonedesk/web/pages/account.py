@@ -17,9 +17,9 @@ from phonedesk.audit import export
 from phonedesk.audit import service as audit
 from phonedesk.auth import tokens
 from phonedesk.auth.web import AdminAction, AdminPage
-from phonedesk.directory import service as directory
 from phonedesk.models.token import KIND_API, KIND_SCIM
 from phonedesk.outbox import queue
+from phonedesk.web.pages import common
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin")
@@ -43,11 +43,7 @@ def directory_page(request: Request, web: AdminPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     """Active profiles with extensions, common areas included (R-DIR1)."""
-    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
-                                                              offset=offset),
-                       "/admin/directory", page, PAGE_SIZE, {"q": q})
-    return render(request, web, "directory.html", section="directory", entries=entries,
-                  q=q or "", pager=p, layout="_admin_layout.html", base="/admin/directory")
+    return common.directory_page(request, web, q, page, area="admin")
 
 
 def _day(value: str | None, field: str, errors: FormErrors) -> datetime | None:

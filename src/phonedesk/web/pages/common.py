@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from phonedesk.api.errors import Problem
 from phonedesk.auth.web import WebContext
+from phonedesk.directory import service as directory
 from phonedesk.errors import DomainError
 from phonedesk.models.web_session import KIND_ADMIN
 from phonedesk.profiles import roles
@@ -26,6 +27,7 @@ from phonedesk.web.templating import templates
 T = TypeVar("T")
 FLASH_COOKIE = "phonedesk_notice"
 FORM_ERROR = "_form"
+DIRECTORY_PAGE_SIZE = 50
 
 
 @dataclass
@@ -164,6 +166,18 @@ def paged(fetch: Callable[[int, int], tuple[list[T], int]], base: str, page: int
     if p.page != page:
         rows, _ = fetch(size, p.offset)
     return rows, p
+
+
+def directory_page(request: Request, web: WebContext, q: str | None, page: int, *,
+                   area: str) -> Response:
+    """The Contact Directory (R-DIR1), the same page in the Account Manager and the portal."""
+    base = f"/{area}/directory"
+    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
+                                                              offset=offset),
+                       base, page, DIRECTORY_PAGE_SIZE, {"q": q})
+    return render(request, web, "directory.html", section="directory", entries=entries,
+                  q=q or "", pager=p, layout=f"_{area}_layout.html", base=base,
+                  errors=FormErrors())
 
 
 def render_problem(request: Request, problem: Problem) -> Response:
