@@ -19,8 +19,14 @@ from phonedesk.auth import tokens
 from phonedesk.auth.web import AdminAction, AdminPage
 from phonedesk.models.token import KIND_API, KIND_SCIM
 from phonedesk.outbox import queue
-from phonedesk.web.pages import common
-from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
+from phonedesk.web.pages.common import (
+    FormErrors,
+    attempt,
+    paged,
+    redirect,
+    render,
+    render_directory,
+)
 
 router = APIRouter(prefix="/admin")
 
@@ -43,7 +49,7 @@ def directory_page(request: Request, web: AdminPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     """Active profiles with extensions, common areas included (R-DIR1)."""
-    return common.directory_page(request, web, q, page, area="admin")
+    return render_directory(request, web, q, page, area="admin")
 
 
 def _day(value: str | None, field: str, errors: FormErrors) -> datetime | None:

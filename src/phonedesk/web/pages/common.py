@@ -168,7 +168,7 @@ def paged(fetch: Callable[[int, int], tuple[list[T], int]], base: str, page: int
     return rows, p
 
 
-def directory_page(request: Request, web: WebContext, q: str | None, page: int, *,
+def render_directory(request: Request, web: WebContext, q: str | None, page: int, *,
                    area: str) -> Response:
     """The Contact Directory (R-DIR1), the same page in the Account Manager and the portal."""
     base = f"/{area}/directory"

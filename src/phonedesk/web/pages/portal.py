@@ -15,8 +15,7 @@ from phonedesk.auth.web import PortalAction, PortalPage, WebContext
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.messages import service as messages
 from phonedesk.models import Extension
-from phonedesk.web.pages import common
-from phonedesk.web.pages.common import attempt, redirect, render
+from phonedesk.web.pages.common import attempt, redirect, render, render_directory
 
 router = APIRouter(prefix="/portal")
 
@@ -96,4 +95,4 @@ def directory_page(request: Request, web: PortalPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     """The account's directory, for its signed-in portal users too (R-DIR1)."""
-    return common.directory_page(request, web, q, page, area="portal")
+    return render_directory(request, web, q, page, area="portal")
