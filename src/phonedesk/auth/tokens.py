@@ -17,10 +17,18 @@ from phonedesk.text import refuse_control_characters
 _PREFIXES = {KIND_API: "pd_", KIND_SCIM: "pdscim_"}
 
 
+NAME_MAX = 100
+
+
 def clean_token_name(name: str, kind: str) -> str:
-    """A token's name as lists show it: no control characters (R-P1), at most 100 kept."""
-    text = refuse_control_characters(name.strip(), label="A token name", field="name")
-    return (text or f"{kind.upper()} token")[:100]
+    """A token's name as lists show it: at most 100 characters, no control characters (R-P1);
+    blank names the kind."""
+    text = name.strip()
+    if len(text) > NAME_MAX:
+        raise ValidationFailed(f"A token name can be at most {NAME_MAX} characters.",
+                               code="too_long", field="name")
+    refuse_control_characters(text, label="A token name", field="name")
+    return text or f"{kind.upper()} token"
 
 
 def create_token(scope: Scope, *, kind: str = KIND_API, name: str = "") -> tuple[ApiToken, str]:

@@ -139,14 +139,8 @@ def create_token(request: Request, web: AdminAction,
                  kind: Annotated[str, Form(max_length=10)] = KIND_API,
                  name: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """Create a token; its secret is shown on this one response and never again."""
-    errors = FormErrors()
-    if len(name.strip()) > 100:
-        errors.add("name", "A token name can be at most 100 characters.")
-    result = None
-    if not errors:
-        result, errors = attempt(web, lambda: tokens.create_token(web.scope, kind=kind,
-                                                                  name=name),
-                                 known={"kind", "name"})
+    result, errors = attempt(web, lambda: tokens.create_token(web.scope, kind=kind, name=name),
+                             known={"kind", "name"})
     created, secret = result if result else (None, None)
     response = render(request, web, "admin/tokens.html", section="tokens",
                       rows=tokens.list_tokens(web.scope),
