@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +17,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from phonedesk.accounts import service as accounts
 from phonedesk.bulk import service
-from phonedesk.cli.context import database, err, out, reporting_errors, settings
+from phonedesk.cli.context import database, err, out, reporting_errors, settings, unit_of_work
 from phonedesk.models import ImportBatch
 from phonedesk.models.bulk import APPLIED, CHANGED, REJECTED
 from phonedesk.scope import Actor, Scope
@@ -31,20 +29,8 @@ OutputOpt = Annotated[Path | None, typer.Option("-o", "--output",
 _SHOWN = 50
 
 
-@contextmanager
-def _reading(account_name: str | None) -> Iterator[Scope]:
-    s = settings()
-    db = database(s)
-    try:
-        with reporting_errors(), db.reading() as session:
-            account = accounts.resolve(session, account_name)
-            yield Scope(db=session, account=account, actor=Actor.cli(), settings=s)
-    finally:
-        db.dispose()
-
-
 def _write_csv(account: str | None, output: Path | None) -> None:
-    with _reading(account) as scope:
+    with unit_of_work(account, read_only=True) as scope:
         if output is None:
             sink = sys.stdout.buffer
             for chunk in service.write_csv(scope):
