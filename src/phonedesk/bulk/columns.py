@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from phonedesk.models import Account
 from phonedesk.profiles import fields
 
+# Formula neutralising and header matching moved to phonedesk.spreadsheet (the audit export
+# uses them too); their names stay importable from here.
+from phonedesk.spreadsheet import FORMULA_TRIGGERS, header_key, neutralise, unneutralise
+
+__all__ = ["FORMULA_TRIGGERS", "STANDARD_COLUMNS", "STANDARD_LABELS", "Column", "column_labels",
+           "header_key", "neutralise", "template_columns", "unneutralise"]
+
 STANDARD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("public_id", fields.INTERNAL_ID_LABEL),
     *((f.key, f.label) for f in fields.STANDARD),

@@ -40,7 +40,7 @@ def check_not_stale(scope: Scope, batch: ImportBatch) -> None:
             .where(
                 ImportRow.import_id == batch.id,
                 ImportRow.outcome == CHANGED,
-                (Profile.version != ImportRow.base_version) | Profile.archived_at.is_not(None),
+                (Profile.version != ImportRow.base_version) | ~Profile.is_live,
             )
             .order_by(ImportRow.row_number)
             .limit(_SHOW + 1)
