@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,6 +168,19 @@ def scope_for(db, account_id: int, settings: Settings) -> Scope:  # type: ignore
 
     return Scope(db=db, account=db.get(Account, account_id), actor=Actor.cli(),
                  settings=settings)
+
+
+@pytest.fixture
+def unit(database: Database, settings: Settings, account: AccountInfo):  # type: ignore[no-untyped-def]
+    """``with unit() as scope``: one committed transaction of the ``account`` fixture, as the
+    command-line actor. Service tests call services the way an interface does."""
+
+    @contextmanager
+    def open_unit() -> Iterator[Scope]:
+        with database.transaction() as db:
+            yield scope_for(db, account.id, settings)
+
+    return open_unit
 
 
 __all__ = ["AccountInfo", "auth", "httpx", "make_account", "scope_for"]

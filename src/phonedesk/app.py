@@ -1,9 +1,16 @@
-"""The application factory: one FastAPI app serving the API, SCIM and pages."""
+"""The application factory: one FastAPI app serving the API, SCIM and pages.
+
+Everything an app needs is wired here, on ``app.state``: its settings and
+database, the error renderers of each interface, the ways a caller
+authenticates, the background services that run while it serves. Nothing is
+registered by importing a module, so every app built in one process (a test
+suite builds hundreds) is independent of the others.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
@@ -13,7 +20,7 @@ from phonedesk import __version__
 from phonedesk.api import docs as api_docs
 from phonedesk.api import errors
 from phonedesk.api.router import api_router
-from phonedesk.auth import web as auth_web  # noqa: F401  (registers the session principal)
+from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
@@ -27,20 +34,26 @@ log = logging.getLogger("phonedesk")
 # Background services started with the app (e.g. the in-process outbox worker).
 # Each takes the app and returns an async context manager that runs while it serves.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-lifespan_hooks: list[LifespanHook] = [in_process_worker]
+DEFAULT_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (in_process_worker,)
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    hooks: list[LifespanHook] = app.state.lifespan_hooks
     async with AsyncExitStack() as stack:
-        for hook in lifespan_hooks:
+        for hook in hooks:
             await stack.enter_async_context(hook(app))
         yield
     if app.state.owns_database:
         app.state.database.dispose()
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    lifespan_hooks: Sequence[LifespanHook] = DEFAULT_LIFESPAN_HOOKS,
+) -> FastAPI:
     """Build the app. Tests pass their own settings and database."""
     settings = settings or get_settings()
     owns = database is None
@@ -60,11 +73,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.owns_database = owns
+    app.state.lifespan_hooks = list(lifespan_hooks)
     errors.install(app)
+    principals.install(app)
     api_docs.install(app, openapi_url="/api/v1/openapi.json")
     app.include_router(api_router)
     app.include_router(auth_pages_router)
-    scim_errors.install()
+    scim_errors.install(app)
     app.include_router(scim_router)
     web_setup.install(app)
 

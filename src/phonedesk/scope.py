@@ -6,12 +6,16 @@ audit log (R-AU1) can say who did what without each interface repeating it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from phonedesk.config import Settings
-from phonedesk.models import Account
+from phonedesk.db import Database
+from phonedesk.errors import NotFound
+from phonedesk.models import Account, Profile
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,11 @@ class Actor:
     def cli(cls) -> Actor:
         return cls(kind="cli", id=None, label="Command line")
 
+    @classmethod
+    def of_profile(cls, profile: Profile) -> Actor:
+        """A person acting for themselves: signed in, or using their setup link."""
+        return cls(kind="profile", id=profile.public_id, label=profile.display_name)
+
 
 @dataclass
 class Scope:
@@ -43,3 +52,19 @@ class Scope:
     @property
     def account_id(self) -> int:
         return self.account.id
+
+
+@contextmanager
+def read_only(
+    database: Database, *, account_id: int, actor: Actor, settings: Settings
+) -> Iterator[Scope]:
+    """A read-only scope with a session of its own.
+
+    A streamed response is sent after its request's session has closed, so an
+    export reads through one of these, for as long as it streams.
+    """
+    with database.reading() as db:
+        account = db.get(Account, account_id)
+        if account is None:  # pragma: no cover - the caller just authenticated it
+            raise NotFound("No such account.", code="account_not_found")
+        yield Scope(db=db, account=account, actor=actor, settings=settings)

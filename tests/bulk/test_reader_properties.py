@@ -8,9 +8,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phonedesk.bulk.columns import neutralise, unneutralise
 from phonedesk.bulk.reader import CsvFile, FileRejected, Row
 from phonedesk.models import Account
+from phonedesk.spreadsheet import neutralise, unneutralise
 
 FIELDS = ["public_id", "first_name", "last_name", "email", "username"]
 LABELS = ["Internal ID", "First Name", "Last Name", "Email Address", "Username"]

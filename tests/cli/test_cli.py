@@ -148,3 +148,29 @@ def test_serve_creates_a_first_account_only_on_an_empty_database(
 def test_db_upgrade_is_idempotent(cli: Cli) -> None:
     assert "up to date" in cli.ok("db", "upgrade").stdout
     assert "up to date" in cli.ok("db", "upgrade").stdout
+
+
+def test_extensions_update_saves_like_the_edit_extension_screen(
+    cli: Cli, database: Database
+) -> None:
+    """R-V1: ``extensions update --profile`` is the page's Save Changes, Virtual Office
+    first, so the assignment email fits the new setting."""
+    from sqlalchemy import select
+
+    from phonedesk.models import OutboxMessage
+
+    cli.ok(*INIT)
+    ann = cli.json("profiles", "create", "--first-name", "Ann", "--last-name", "Lee",
+                   "--email", "ann@acme.example")
+    cli.ok("extensions", "create", "201")
+    saved = cli.json("extensions", "update", "201", "--profile", ann["id"],
+                     "--no-virtual-office", "--caller-id-first-name", "Reception")
+    assert (saved["profile_id"], saved["virtual_office_enabled"]) == (ann["id"], False)
+    assert (saved["caller_id_first_name"], saved["voicemail_email"]) == (
+        "Reception", "ann@acme.example")
+    with database.reading() as db:
+        kinds = list(db.scalars(select(OutboxMessage.kind).where(
+            OutboxMessage.to_address == "ann@acme.example")))
+    assert kinds == ["assigned_no_portal"]
+    assert "No such user profile" in cli.fails("extensions", "update", "201", "--profile",
+                                               "p_missing")

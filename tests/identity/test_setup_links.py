@@ -227,3 +227,25 @@ def test_admins_can_neither_see_nor_set_a_password(
     assert r.status_code == 422
     r = api.post(f"/api/v1/profiles/{profile_id}/setup-link")
     assert r.status_code == 409  # has a password: the user signs in with it
+
+
+def test_the_password_is_hashed_before_the_write_transaction(
+    database: Database, settings: Settings, account: AccountInfo
+) -> None:
+    """R-V3: the argon2 hash is made on a read session; the write transaction only stores it,
+    so a setup never holds SQLite's write lock for the length of a hash (DESIGN §3)."""
+    token = account.setup_url.rsplit("/", 1)[-1]
+    password = "a long passphrase here"
+    with database.reading() as db:
+        prepared = setup_links.prepare_password(db, token=token, password=password,
+                                                confirm=password)
+    with database.reading() as db:  # preparing spent nothing
+        assert setup_links.inspect_link(db, token).link.id == prepared.link_id
+    with database.transaction() as db:
+        profile = setup_links.set_password_with_link(
+            db, settings, token=token, password=password, confirm=password, prepared=prepared)
+        # argon2 salts every hash: an equal hash means none was made in this transaction.
+        assert profile.password_hash == prepared.password_hash
+    assert passwords.verify(prepared.password_hash, password)
+    with database.reading() as db, pytest.raises(setup_links.SetupLinkInvalid):
+        setup_links.inspect_link(db, token)

@@ -200,6 +200,10 @@ def test_bad_deposits_are_refused_clearly(
     assert deposit(api, "201", b"").status_code == 422
     assert deposit(api, "999", wav()).status_code == 404
     assert deposit(api, "201", wav(), caller="x" * 41).status_code == 422
+    # R-P1 as amended: a line separator would break the notification's subject header.
+    poisoned = deposit(api, "201", wav(), caller="+1555\u20281234")
+    assert poisoned.status_code == 422
+    assert poisoned.json()["error"]["field"] == "caller_number"
     no_token = api.post(
         "/api/v1/extensions/201/messages",
         files={"file": ("a.wav", wav(), "audio/wav")},

@@ -37,6 +37,24 @@ def scim(client: TestClient, scim_secret: str) -> Iterator[TestClient]:
     yield client
 
 
+def label_custom_fields(database: Database, account_id: int,
+                        labels: tuple[str | None, ...] = ("Department", "Office", "Job")
+                        ) -> None:
+    """Give custom fields 1–3 their labels: an unlabelled field is disabled (R-P4)."""
+    from phonedesk.models import Account
+
+    with database.transaction() as db:
+        acc = db.get(Account, account_id)
+        assert acc is not None
+        acc.custom_field_1_label, acc.custom_field_2_label, acc.custom_field_3_label = labels
+
+
+@pytest.fixture
+def labelled(database: Database, account: AccountInfo) -> None:
+    """The ``account`` fixture with its three custom fields enabled."""
+    label_custom_fields(database, account.id)
+
+
 def new_user(user_name: str, given: str = "Ada", family: str = "Lovelace",
              email: str | None = None, **extra: object) -> dict[str, object]:
     body: dict[str, object] = {

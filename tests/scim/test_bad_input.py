@@ -85,3 +85,17 @@ def test_odd_ids_and_queries(scim: TestClient) -> None:
     assert huge.status_code == 200 and huge.json()["Resources"] == []
     assert scim.post("/scim/v2/.search", json={"filter": 5}).status_code == 400
     assert scim.post("/scim/v2/.search", json={"count": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u200b", "\u2028", "\x1b"])
+def test_control_characters_in_scim_values_are_invalid_values(
+    scim: TestClient, control: str
+) -> None:
+    """R-P1 as amended: SCIM values go through the one definition, refused before storing."""
+    for body in (new_user(f"cc{ord(control)}", given=f"Ann{control}e"),
+                 new_user(f"cd{ord(control)}", externalId=f"e-{control}-1"),
+                 new_user(f"ce{ord(control)}{control}x")):
+        response = scim.post("/scim/v2/Users", json=body)
+        assert response.status_code == 400, response.text
+        assert response.json()["scimType"] == "invalidValue"
+        assert "control character" in response.json()["detail"]

@@ -18,7 +18,7 @@ from scim2_tester import Status, check_server
 from phonedesk.config import Settings
 from phonedesk.db import Database
 from tests.conftest import AccountInfo
-from tests.scim.conftest import scim_token
+from tests.scim.conftest import label_custom_fields, scim_token
 from tests.scim.live import HttpxSCIMClient, live_server
 
 ACCEPTED = {Status.SUCCESS, Status.COMPLIANT}
@@ -45,6 +45,9 @@ def _short_usernames(client: HttpxSCIMClient) -> None:
 def test_scim2_tester_finds_no_deviation(
     database: Database, settings: Settings, account: AccountInfo
 ) -> None:
+    # The tester writes every attribute the schemas publish as writable, the custom
+    # fields included, so they are enabled (R-P4: an unlabelled one refuses a value).
+    label_custom_fields(database, account.id)
     secret = scim_token(database, settings, account.id)
     with live_server(settings, database) as base_url, httpx.Client(
         base_url=f"{base_url}/scim/v2/",

@@ -11,6 +11,7 @@ step the stored profile and its extensions are checked.
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from phonedesk.config import Settings
@@ -23,6 +24,10 @@ from tests.scim.conftest import (
     patch_body,
     profile_state,
 )
+
+# The account maps custom fields, as an administrator sets them up before provisioning
+# (R-P4: an unlabelled custom field is disabled and refuses a value).
+pytestmark = pytest.mark.usefixtures("labelled")
 
 ENTRA = {"Content-Type": "application/scim+json"}
 OKTA = {"Content-Type": "application/json", "Accept": "application/scim+json"}

@@ -9,7 +9,14 @@ from fastapi.testclient import TestClient
 from phonedesk.config import Settings
 from phonedesk.db import Database
 from tests.conftest import AccountInfo
-from tests.scim.conftest import ERROR, EXTENSION, new_user, patch_body, profile_state
+from tests.scim.conftest import (
+    ERROR,
+    EXTENSION,
+    label_custom_fields,
+    new_user,
+    patch_body,
+    profile_state,
+)
 
 
 def _error(response, status: int, scim_type: str | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -235,7 +242,8 @@ def test_attributes_and_excluded_attributes(scim: TestClient) -> None:
 # --- PATCH forms and the extension ---------------------------------------------------
 
 
-def test_patch_forms(scim: TestClient, database: Database) -> None:
+def test_patch_forms(scim: TestClient, database: Database,
+                     labelled: None) -> None:
     uid = _create(scim, "ada", externalId="e-1")["id"]
     response = scim.patch(f"/scim/v2/Users/{uid}", json=patch_body(
         {"op": "replace", "value": {"userName": "ada.l", "name": {"givenName": "Augusta",
@@ -252,6 +260,26 @@ def test_patch_forms(scim: TestClient, database: Database) -> None:
         {"op": "remove", "path": EXTENSION}))
     assert cleared.status_code == 200 and EXTENSION not in cleared.json()
     assert profile_state(database, uid)["custom_field_3"] is None
+
+
+def test_a_value_for_an_unlabelled_custom_field_is_invalid(
+    scim: TestClient, database: Database, settings: Settings, account: AccountInfo
+) -> None:
+    """R-P4 as for the REST API: the profile service refuses it, SCIM says invalidValue."""
+    detail = _error(scim.post("/scim/v2/Users", json=new_user("cf2", **{EXTENSION: {
+        "customField2": "Berlin"}})), 400, "invalidValue")
+    assert "Custom Field 2 has no label" in detail
+    label_custom_fields(database, account.id, ("Department", "Office", "Job"))
+    uid = _create(scim, "cf2", **{EXTENSION: {"customField2": "Berlin"}})["id"]
+    label_custom_fields(database, account.id, ("Department", None, "Job"))
+    # The value kept from before travels back unchanged: a PATCH of another attribute works.
+    renamed = scim.patch(f"/scim/v2/Users/{uid}", json=patch_body(
+        {"op": "replace", "path": "name.familyName", "value": "Byron"}))
+    assert renamed.status_code == 200, renamed.text
+    assert profile_state(database, uid)["custom_field_2"] == "Berlin"
+    _error(scim.patch(f"/scim/v2/Users/{uid}", json=patch_body(
+        {"op": "replace", "path": f"{EXTENSION}:customField2", "value": "Paris"})), 400,
+        "invalidValue")
 
 
 def test_custom_field_labels_are_published(scim: TestClient, database: Database,
@@ -277,7 +305,8 @@ def test_created_inactive_user_is_disabled(scim: TestClient, database: Database)
     assert scim.get(f"/scim/v2/Users/{uid}").json()["active"] is False
 
 
-def test_put_keeps_what_it_does_not_mention(scim: TestClient, database: Database) -> None:
+def test_put_keeps_what_it_does_not_mention(scim: TestClient, database: Database,
+                                            labelled: None) -> None:
     """A PUT without the extension or externalId leaves an administrator's values alone;
     a PUT that sends them replaces them."""
     uid = _create(scim, "ada", externalId="e-1", **{EXTENSION: {"customField1": "Sales"}})["id"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,10 +12,10 @@ from phonedesk.api.deps import ReadScope, WriteScope
 
 router = APIRouter(tags=["settings"])
 
-ColumnName = Literal[
-    "internal_id", "first_name", "last_name", "email", "username", "custom_field_1",
-    "custom_field_2", "custom_field_3", "extensions", "status", "role",
-]
+if TYPE_CHECKING:
+    ColumnName = str
+else:  # the table's columns, from the catalogue: an enum in the OpenAPI document
+    ColumnName = Literal[service.TABLE_COLUMNS]
 
 
 class CustomField(BaseModel):

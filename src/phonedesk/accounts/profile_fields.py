@@ -13,27 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from phonedesk.audit import service as audit
-from phonedesk.bulk.columns import STANDARD_LABELS, header_key
 from phonedesk.errors import ValidationFailed
+from phonedesk.profiles import fields as catalogue
 from phonedesk.scope import Scope
+from phonedesk.spreadsheet import header_key
+from phonedesk.text import refuse_control_characters
 
 LABEL_MAX = 50
-# Columns of the User Profiles table, in display order (R-C1).
-TABLE_COLUMNS = (
-    "internal_id",
-    "first_name",
-    "last_name",
-    "email",
-    "username",
-    "custom_field_1",
-    "custom_field_2",
-    "custom_field_3",
-    "extensions",
-    "status",
-    "role",
-)
-DEFAULT_VISIBLE = ("first_name", "last_name", "email", "username", "extensions", "status", "role")
-RESERVED = {header_key(h) for h in STANDARD_LABELS} | {"extensions", "status", "role"}
+# Columns of the User Profiles table, in display order (R-C1): the Internal ID, every
+# profile field, then what the table adds.
+TABLE_EXTRAS = ("extensions", "status", "role")
+TABLE_COLUMNS = ("internal_id", *catalogue.KEYS, *TABLE_EXTRAS)
+DEFAULT_VISIBLE = (*catalogue.STANDARD_KEYS, *TABLE_EXTRAS)
+# A custom label may not be the header of a standard column (R-C5 matches headers).
+RESERVED = {
+    header_key(h) for h in (catalogue.INTERNAL_ID_LABEL, *(f.label for f in catalogue.STANDARD))
+} | set(TABLE_EXTRAS)
 
 
 @dataclass(frozen=True)
@@ -45,35 +40,67 @@ class ProfileFields:
 def get_profile_fields(scope: Scope) -> ProfileFields:
     """The account's labels and the table columns shown (enabled ones only)."""
     account = scope.account
+    named = account.custom_labels()
     labels: dict[int, str | None] = {
-        1: account.custom_field_1_label,
-        2: account.custom_field_2_label,
-        3: account.custom_field_3_label,
+        f.number: named.get(f.number) for f in catalogue.CUSTOM if f.number is not None
     }
     stored = account.visible_columns
     visible = list(stored) if stored is not None else list(DEFAULT_VISIBLE)
-    enabled = {f"custom_field_{n}" for n, label in labels.items() if label}
-    visible = [c for c in visible if not c.startswith("custom_field_") or c in enabled]
+    disabled = {f.key for f in catalogue.CUSTOM if f.number not in named}
+    visible = [c for c in visible if c not in disabled]
     return ProfileFields(labels=labels, visible_columns=visible)
 
 
-def _clean_label(number: int, value: str | None) -> str | None:
+def clean_label(number: int, value: str | None) -> str | None:
+    """A custom field's header label (R-P4, R-C1): blank disables the field."""
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text:
         return None
-    field = f"custom_field_{number}"
+    field = catalogue.custom_key(number)
     if len(text) > LABEL_MAX:
         raise ValidationFailed(f"Custom field {number} label can be at most {LABEL_MAX} "
                                "characters.", code="too_long", field=field)
-    if any(unicodedata.category(ch)[0] == "C" for ch in text):
-        raise ValidationFailed(f"Custom field {number} label contains a control character.",
-                               code="invalid_characters", field=field)
+    refuse_control_characters(text, label=f"Custom field {number} label", field=field)
     if header_key(text) in RESERVED:
         raise ValidationFailed(
             f"“{text}” is already a standard column; give custom field {number} another label.",
             code="label_reserved", field=field,
         )
     return text
+
+
+def _distinct_labels(labels: Mapping[int, str | None]) -> None:
+    """Labels clash as the importer matches headers (R-C5): they must differ that way."""
+    seen: dict[str, int] = {}
+    for number, label in sorted(labels.items()):
+        if label is None:
+            continue
+        key = header_key(label)
+        if key in seen:
+            raise ValidationFailed(
+                f"Custom fields {seen[key]} and {number} have the same label “{label}”; "
+                "column headers must differ.",
+                code="label_duplicate", field=catalogue.custom_key(number),
+            )
+        seen[key] = number
+
+
+def _shown_columns(visible: Sequence[str], labels: Mapping[int, str | None]) -> list[str]:
+    """Known columns in table order; a custom field without a label cannot be shown."""
+    unknown = [c for c in visible if c not in TABLE_COLUMNS]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown column “{unknown[0]}”; columns are {', '.join(TABLE_COLUMNS)}.",
+            field="visible_columns",
+        )
+    disabled = [f.key for f in catalogue.CUSTOM
+                if f.key in visible and labels.get(f.number or 0) is None]
+    if disabled:
+        raise ValidationFailed(
+            f"“{disabled[0]}” has no label, so it cannot be shown; give it a label first.",
+            field="visible_columns",
+        )
+    return [c for c in TABLE_COLUMNS if c in set(visible)]
 
 
 def update_profile_fields(
@@ -86,40 +113,13 @@ def update_profile_fields(
     account = scope.account
     before = get_profile_fields(scope)
     new_labels = dict(before.labels)
-    if labels is not None:
-        for number, value in labels.items():
-            if number not in (1, 2, 3):
-                raise ValidationFailed("Custom fields are numbered 1 to 3.",
-                                       field="custom_fields")
-            new_labels[number] = _clean_label(number, value)
-    seen: dict[str, int] = {}
-    for number, label in sorted(new_labels.items()):
-        if label is None:
-            continue
-        key = header_key(label)  # labels clash as the importer matches headers (R-C5)
-        if key in seen:
-            raise ValidationFailed(
-                f"Custom fields {seen[key]} and {number} have the same label “{label}”; "
-                "column headers must differ.",
-                code="label_duplicate", field=f"custom_field_{number}",
-            )
-        seen[key] = number
-    visible = list(before.visible_columns) if visible_columns is None else list(visible_columns)
-    if visible_columns is not None:
-        unknown = [c for c in visible if c not in TABLE_COLUMNS]
-        if unknown:
-            raise ValidationFailed(
-                f"Unknown column “{unknown[0]}”; columns are {', '.join(TABLE_COLUMNS)}.",
-                field="visible_columns",
-            )
-        disabled = [c for c in visible if c.startswith("custom_field_")
-                    and new_labels[int(c[-1])] is None]
-        if disabled:
-            raise ValidationFailed(
-                f"“{disabled[0]}” has no label, so it cannot be shown; give it a label first.",
-                field="visible_columns",
-            )
-        visible = [c for c in TABLE_COLUMNS if c in set(visible)]
+    for number, value in (labels or {}).items():
+        if number not in new_labels:
+            raise ValidationFailed("Custom fields are numbered 1 to 3.", field="custom_fields")
+        new_labels[number] = clean_label(number, value)
+    _distinct_labels(new_labels)
+    visible = (list(before.visible_columns) if visible_columns is None
+               else _shown_columns(visible_columns, new_labels))
     account.custom_field_1_label = new_labels[1]
     account.custom_field_2_label = new_labels[2]
     account.custom_field_3_label = new_labels[3]
@@ -135,6 +135,6 @@ def update_profile_fields(
 
 
 def _audited(fields: ProfileFields) -> dict[str, Any]:
-    data: dict[str, Any] = {f"custom_field_{n}_label": v for n, v in fields.labels.items()}
+    data: dict[str, Any] = {f"{catalogue.custom_key(n)}_label": v for n, v in fields.labels.items()}
     data["visible_columns"] = fields.visible_columns
     return data

@@ -15,6 +15,7 @@ from phonedesk.models import Account
 from phonedesk.models.profile import ROLE_ADMIN
 from phonedesk.profiles import service as profiles
 from phonedesk.scope import Actor, Scope
+from phonedesk.text import refuse_control_characters
 
 
 @dataclass
@@ -39,6 +40,7 @@ def create_account(
     clean_name = (name or "").strip()
     if not clean_name or len(clean_name) > 100:
         raise ValidationFailed("An account name is 1 to 100 characters.", field="account")
+    refuse_control_characters(clean_name, label="The account name", field="account")
     if db.scalar(select(Account.id).where(func.lower(Account.name) == clean_name.lower())):
         raise Conflict(f"An account named “{clean_name}” already exists.", code="account_exists",
                        field="account")

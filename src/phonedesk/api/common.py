@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Header, Query
+from fastapi import Header, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from phonedesk.api.deps import get_database
 from phonedesk.errors import PreconditionFailed
+from phonedesk.scope import Scope, read_only
 
 T = TypeVar("T")
 
@@ -44,3 +48,28 @@ def expected_version(if_match: str | None) -> int | None:
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100)]
+
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def streamed_csv(request: Request, scope: Scope, filename: str,
+                 write: Callable[[Scope], Iterator[bytes]],
+                 headers: dict[str, str] | None = None) -> StreamingResponse:
+    """A CSV download of ``write(scope)``, streamed from a read session of its own.
+
+    The request's session closes when the handler returns, before the body is
+    sent, so the body reads through a fresh read-only session of the same
+    account and actor, batch by batch, instead of loading every row first.
+    """
+    database = get_database(request)
+    account_id, actor, settings = scope.account_id, scope.actor, scope.settings
+
+    def body() -> Iterator[bytes]:
+        with read_only(database, account_id=account_id, actor=actor, settings=settings) as own:
+            yield from write(own)
+
+    return StreamingResponse(
+        body(), media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **(headers or {})},
+    )

@@ -15,12 +15,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from phonedesk.auth import tokens
 from phonedesk.config import Settings
 from phonedesk.db import Database
 from phonedesk.errors import PermissionDenied, Unauthenticated
 from phonedesk.models import Account, Profile
-from phonedesk.models.token import KIND_API
 from phonedesk.scope import Actor, Scope
 
 
@@ -59,10 +57,11 @@ class Principal:
     profile: Profile | None = None
 
 
-# Other ways to authenticate (an admin's browser session) register here; each
-# returns a Principal, or None when the request does not carry its credential.
+# The ways a caller can authenticate (an API token, an admin's browser session),
+# asked in order; each returns a Principal, or None when the request does not carry
+# its credential. ``create_app`` puts the app's list on ``app.state.principal_resolvers``
+# (see :mod:`phonedesk.auth.principals`), so no import registers anything.
 PrincipalResolver = Callable[[Request, Session], "Principal | None"]
-principal_resolvers: list[PrincipalResolver] = []
 
 
 def bearer_token(request: Request) -> str | None:
@@ -73,19 +72,9 @@ def bearer_token(request: Request) -> str | None:
     return value.strip()
 
 
-def _api_token_principal(request: Request, db: Session) -> Principal | None:
-    secret = bearer_token(request)
-    if secret is None:
-        return None
-    token, account = tokens.authenticate(db, secret, kind=KIND_API)
-    return Principal(
-        account=account,
-        actor=Actor(kind="api_token", id=token.public_id, label=f"API token “{token.name}”"),
-    )
-
-
 def authenticate(request: Request, db: Session) -> Principal:
-    for resolver in [_api_token_principal, *principal_resolvers]:
+    resolvers: list[PrincipalResolver] = request.app.state.principal_resolvers
+    for resolver in resolvers:
         principal = resolver(request, db)
         if principal is not None:
             return principal

@@ -4,7 +4,8 @@ Every error — a domain error from a service, malformed input, an unknown path,
 a lost uniqueness race — is first reduced to a :class:`Problem` (status, code,
 message, field). Each interface then renders a Problem its own way: the REST API
 as ``{"error": {"code": …, "message": …, "field": …}}``, SCIM in its error
-schema, pages as HTML. Interfaces register a renderer for their path prefix.
+schema, pages as HTML. Each app keeps its renderers by path prefix on
+``app.state``: two apps in one process (tests build hundreds) share nothing.
 """
 
 from __future__ import annotations
@@ -99,13 +100,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 Renderer = Callable[[Request, Problem], Response]
-_renderers: list[tuple[str, Renderer]] = []
 
 
-def register_renderer(prefix: str, renderer: Renderer) -> None:
-    """Render problems of requests under ``prefix`` with ``renderer`` (longest prefix wins)."""
-    _renderers.append((prefix, renderer))
-    _renderers.sort(key=lambda item: len(item[0]), reverse=True)
+def add_renderer(app: FastAPI, prefix: str, renderer: Renderer) -> None:
+    """Render problems of ``app``'s requests under ``prefix`` with ``renderer``.
+
+    The longest matching prefix wins; anything else gets the REST API's JSON.
+    """
+    renderers: list[tuple[str, Renderer]] = app.state.problem_renderers
+    renderers.append((prefix, renderer))
+    renderers.sort(key=lambda item: len(item[0]), reverse=True)
 
 
 def status_for(exc: DomainError) -> int:
@@ -130,7 +134,8 @@ def render_json(request: Request, problem: Problem) -> Response:
 
 def render(request: Request, problem: Problem) -> Response:
     path = request.url.path
-    for prefix, renderer in _renderers:
+    renderers: list[tuple[str, Renderer]] = getattr(request.app.state, "problem_renderers", [])
+    for prefix, renderer in renderers:
         if path.startswith(prefix):
             return renderer(request, problem)
     return render_json(request, problem)
@@ -162,7 +167,8 @@ def problem_from_validation(exc: RequestValidationError) -> Problem:
 
 
 def install(app: FastAPI) -> None:
-    """Register the application-wide exception handlers."""
+    """Register the application-wide exception handlers (and an empty renderer table)."""
+    app.state.problem_renderers = []
 
     async def domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)

@@ -7,7 +7,6 @@ rolled back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -74,8 +73,10 @@ def _as_utc(value: datetime, field: str) -> datetime:
         raise ValidationFailed(f"{field} is out of range.", field=field) from None
 
 
-def _filtered(scope: Scope, flt: AuditFilter) -> Select[AuditEvent]:
-    stmt = select(AuditEvent).where(AuditEvent.account_id == scope.account_id)
+def filtered(scope: Scope, flt: AuditFilter, stmt: Select[Any] | None = None) -> Select[Any]:
+    """``stmt`` (by default every column of the events) narrowed to this account and ``flt``."""
+    stmt = select(AuditEvent) if stmt is None else stmt
+    stmt = stmt.where(AuditEvent.account_id == scope.account_id)
     if flt.action:
         if flt.action.endswith("."):
             stmt = stmt.where(AuditEvent.action.startswith(flt.action, autoescape=True))
@@ -98,15 +99,9 @@ def list_events(
     scope: Scope, flt: AuditFilter, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[AuditEvent], int]:
     """A page of events, newest first, and the total matching."""
-    stmt = _filtered(scope, flt)
+    stmt = filtered(scope, flt)
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = scope.db.scalars(
         stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), total
-
-
-def iter_events(scope: Scope, flt: AuditFilter, *, batch: int = 1000) -> Iterator[AuditEvent]:
-    """Every matching event, newest first, in batches (for CSV export)."""
-    stmt = _filtered(scope, flt).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    yield from scope.db.scalars(stmt.execution_options(yield_per=batch))

@@ -6,17 +6,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from phonedesk.models import Account, Extension, Profile
-from phonedesk.models.profile import ROLE_READ_ONLY
-from phonedesk.profiles.service import role_of
+from phonedesk.profiles.roles import admin_can_write, is_admin
 
-
-def is_admin(account: Account, profile: Profile) -> bool:
-    """Admin rights count only while the profile is active (R-D1 suspends them)."""
-    return profile.is_active and role_of(account, profile) is not None
-
-
-def admin_can_write(account: Account, profile: Profile) -> bool:
-    return is_admin(account, profile) and role_of(account, profile) != ROLE_READ_ONLY
+__all__ = ["admin_can_write", "has_virtual_office_extension", "is_admin", "may_use_admin",
+           "may_use_portal"]
 
 
 def may_use_admin(account: Account, profile: Profile) -> bool:

@@ -28,6 +28,7 @@ from phonedesk.auth.web import (
 )
 from phonedesk.errors import ValidationFailed
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
+from phonedesk.text import has_control_characters
 from phonedesk.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +54,7 @@ def safe_next(value: str | None, kind: str) -> str:
         or "\\" in text
         or parts.scheme
         or parts.netloc
-        or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+        or has_control_characters(text)
         or len(text) > 2000
     ):
         return HOMES[kind]
@@ -351,14 +352,15 @@ def _setup_submit_sync(request: Request, token: str, fields: dict[str, str]) -> 
                 status=403,
                 errors={"form": "This form had expired. Enter your new password again."},
             )
+    password, confirm = fields.get("password", ""), fields.get("password_confirm", "")
     try:
+        with database.reading() as db:  # the slow hash, outside the write transaction
+            prepared = signin.prepare_password(db, token=token, password=password,
+                                               confirm=confirm)
         with database.transaction() as db:
             profile = signin.set_password_with_link(
-                db,
-                settings,
-                token=token,
-                password=fields.get("password", ""),
-                confirm=fields.get("password_confirm", ""),
+                db, settings, token=token, password=password, confirm=confirm,
+                prepared=prepared,
             )
             account = signin.inspect_account(db, profile)
             is_admin = access.is_admin(account, profile)

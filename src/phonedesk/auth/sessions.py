@@ -77,7 +77,7 @@ def lookup(db: Session, token: str, *, kind: str) -> ActiveSession | None:
         session.ended_at is not None
         or session.expires_at <= now
         or session.last_seen_at + IDLE_TIMEOUT <= now
-        or profile.archived_at is not None
+        or not profile.is_live
     ):
         return None
     return ActiveSession(session=session, profile=profile, account=account)

@@ -12,20 +12,36 @@ from phonedesk.models import Account, ApiToken
 from phonedesk.models.base import new_public_id, utcnow
 from phonedesk.models.token import KIND_API, KIND_SCIM
 from phonedesk.scope import Scope
+from phonedesk.text import refuse_control_characters
 
 _PREFIXES = {KIND_API: "pd_", KIND_SCIM: "pdscim_"}
+
+
+NAME_MAX = 100
+
+
+def clean_token_name(name: str, kind: str) -> str:
+    """A token's name as lists show it: at most 100 characters, no control characters (R-P1);
+    blank names the kind."""
+    text = name.strip()
+    if len(text) > NAME_MAX:
+        raise ValidationFailed(f"A token name can be at most {NAME_MAX} characters.",
+                               code="too_long", field="name")
+    refuse_control_characters(text, label="A token name", field="name")
+    return text or f"{kind.upper()} token"
 
 
 def create_token(scope: Scope, *, kind: str = KIND_API, name: str = "") -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is never shown again."""
     if kind not in _PREFIXES:
         raise ValidationFailed(f"Unknown token kind “{kind}”.", field="kind")
+    clean_name = clean_token_name(name, kind)
     secret = new_secret(_PREFIXES[kind])
     token = ApiToken(
         public_id=new_public_id("t"),
         account_id=scope.account_id,
         kind=kind,
-        name=(name.strip() or f"{kind.upper()} token")[:100],
+        name=clean_name,
         token_hash=digest(secret),
         prefix=secret[: len(_PREFIXES[kind]) + 4],
     )

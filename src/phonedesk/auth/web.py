@@ -16,13 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from phonedesk.api.deps import (
-    Principal,
-    ReadSession,
-    SettingsDep,
-    WriteSession,
-    principal_resolvers,
-)
+from phonedesk.api.deps import ReadSession, SettingsDep, WriteSession
 from phonedesk.auth import access, sessions, signin
 from phonedesk.config import Settings
 from phonedesk.errors import PermissionDenied
@@ -168,24 +162,3 @@ AdminPage = Annotated[WebContext, Depends(_admin_reader)]
 AdminAction = Annotated[WebContext, Depends(_admin_writer)]
 PortalPage = Annotated[WebContext, Depends(_portal_reader)]
 PortalAction = Annotated[WebContext, Depends(_portal_writer)]
-
-
-def _admin_session_principal(request: Request, db: Session) -> Principal | None:
-    """Lets a signed-in administrator's browser call the REST API.
-
-    CSRF for these calls is enforced by requiring the ``X-CSRF-Token`` header on
-    unsafe methods, which a cross-site form cannot set.
-    """
-    active = current(request, db, KIND_ADMIN)
-    if active is None:
-        return None
-    check_csrf_header(request, active.session.csrf_token)
-    return Principal(
-        account=active.account,
-        actor=actor_for(active),
-        can_write=access.admin_can_write(active.account, active.profile),
-        profile=active.profile,
-    )
-
-
-principal_resolvers.append(_admin_session_principal)

@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from phonedesk.api.common import Limit, Offset
-from phonedesk.api.deps import ReadScope, WriteScope, get_database
+from phonedesk.api.common import Limit, Offset, streamed_csv
+from phonedesk.api.deps import ReadScope, WriteScope
 from phonedesk.bulk import service
 from phonedesk.bulk.schemas import ImportOut, Outcome
 from phonedesk.scope import Scope
 
 router = APIRouter(tags=["imports"])
 
-_CSV = "text/csv; charset=utf-8"
-
-
 def _stream(request: Request, scope: Scope, name: str) -> StreamingResponse:
-    """Stream the account's CSV from a session of its own.
-
-    The request's session closes when the handler returns, before the body is
-    sent, so the generator reads through a fresh read-only session.
-    """
-    database = get_database(request)
-    account_id, actor, settings = scope.account_id, scope.actor, scope.settings
-
-    def body() -> Iterator[bytes]:
-        yield from service.stream_csv(database, account_id=account_id, actor=actor,
-                                      settings=settings)
-
-    return StreamingResponse(
-        body(), media_type=_CSV,
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Cache-Control": "no-store"},
-    )
+    """The account's template/export, streamed from a session of its own (R-C2, R-C6)."""
+    return streamed_csv(request, scope, name, service.write_csv,
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/profiles/template.csv", response_class=StreamingResponse,

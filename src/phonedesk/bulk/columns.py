@@ -1,7 +1,8 @@
-"""The columns of the User Profile CSV template and formula neutralisation.
+"""The columns of the User Profile CSV template, export and import (R-C2, R-C5).
 
 One definition serves the template, the export and the importer, so a file
-downloaded from PhoneDesk always uploads cleanly (R-C2, R-C5, R-C6).
+downloaded from PhoneDesk always uploads cleanly. The fields and their labels
+come from the catalogue (:mod:`phonedesk.profiles.fields`).
 """
 
 from __future__ import annotations
@@ -9,18 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from phonedesk.models import Account
+from phonedesk.profiles import fields
+
+# Formula neutralising and header matching moved to phonedesk.spreadsheet (the audit export
+# uses them too); their names stay importable from here.
+from phonedesk.spreadsheet import FORMULA_TRIGGERS, header_key, neutralise, unneutralise
+
+__all__ = ["FORMULA_TRIGGERS", "STANDARD_COLUMNS", "STANDARD_LABELS", "Column", "column_labels",
+           "header_key", "neutralise", "template_columns", "unneutralise"]
 
 STANDARD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("public_id", "Internal ID"),
-    ("first_name", "First Name"),
-    ("last_name", "Last Name"),
-    ("email", "Email Address"),
-    ("username", "Username"),
+    ("public_id", fields.INTERNAL_ID_LABEL),
+    *((f.key, f.label) for f in fields.STANDARD),
 )
 STANDARD_LABELS = tuple(label for _, label in STANDARD_COLUMNS)
-
-# Characters that make a spreadsheet treat a cell as a formula (R-C6).
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True)
@@ -33,30 +36,10 @@ def template_columns(account: Account) -> list[Column]:
     """Standard columns, then each enabled custom field under its label (R-C2)."""
     columns = [Column(field, label) for field, label in STANDARD_COLUMNS]
     for number, label in sorted(account.custom_labels().items()):
-        columns.append(Column(f"custom_field_{number}", label))
+        columns.append(Column(fields.custom_key(number), label))
     return columns
 
 
-def header_key(text: str) -> str:
-    """How headers are compared: case-insensitively, ignoring spaces and a BOM (R-C5)."""
-    return text.replace("\ufeff", "").strip().casefold()
-
-
-def _is_formula_like(value: str) -> bool:
-    # A value that already starts with quotes before a trigger gets one more, so
-    # that unneutralise() returns exactly the original.
-    return value.lstrip("'")[:1] in FORMULA_TRIGGERS and value[:1] != ""
-
-
-def neutralise(value: str) -> str:
-    """Prefix ``'`` to a cell a spreadsheet would run as a formula (R-C6)."""
-    if value and (value[0] in FORMULA_TRIGGERS or (value[0] == "'" and _is_formula_like(value))):
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    """Remove the one ``'`` that :func:`neutralise` added (R-C6)."""
-    if value[:1] == "'" and _is_formula_like(value):
-        return value[1:]
-    return value
+def column_labels(account: Account) -> dict[str, str]:
+    """The header each field goes by in this account's files (R-C5)."""
+    return {"public_id": fields.INTERNAL_ID_LABEL, **fields.labels(account)}

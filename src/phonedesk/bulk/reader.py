@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from phonedesk.bulk.columns import STANDARD_COLUMNS, header_key, unneutralise
+from phonedesk.bulk.columns import STANDARD_COLUMNS
 from phonedesk.models import Account
+from phonedesk.profiles import fields as catalogue
+from phonedesk.spreadsheet import header_key, unneutralise
 
 CHUNK = 1 << 20
 SNIFF_BYTES = 1 << 16
@@ -114,8 +116,8 @@ def _map_header(cells: list[str], account: Account) -> tuple[list[str | None], l
     known = {header_key(label): fld for fld, label in STANDARD_COLUMNS}
     labels = {}
     for number, label in account.custom_labels().items():
-        known[header_key(label)] = f"custom_field_{number}"
-        labels[f"custom_field_{number}"] = label
+        known[header_key(label)] = catalogue.custom_key(number)
+        labels[catalogue.custom_key(number)] = label
     fields: list[str | None] = []
     seen: set[str] = set()
     for cell in cells:

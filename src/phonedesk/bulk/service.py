@@ -17,8 +17,6 @@ else gets "not found". Unsubmitted imports expire after
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,13 +27,11 @@ from sqlalchemy import delete, func, select, update
 
 from phonedesk.audit import service as audit
 from phonedesk.bulk import submit as applier
-from phonedesk.bulk.columns import neutralise, template_columns
+from phonedesk.bulk.columns import column_labels, template_columns
 from phonedesk.bulk.reader import CsvFile, FileRejected
-from phonedesk.bulk.staging import PROFILE_FIELDS, Stager, column_labels
-from phonedesk.config import Settings
-from phonedesk.db import Database
+from phonedesk.bulk.staging import PROFILE_FIELDS, Stager
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
-from phonedesk.models import Account, ImportBatch, ImportRow, Profile
+from phonedesk.models import ImportBatch, ImportRow, Profile
 from phonedesk.models.base import utcnow
 from phonedesk.models.bulk import (
     APPLIED,
@@ -47,7 +43,8 @@ from phonedesk.models.bulk import (
     UNCHANGED,
     VALIDATED,
 )
-from phonedesk.scope import Actor, Scope
+from phonedesk.scope import Scope
+from phonedesk.spreadsheet import CsvChunks
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
@@ -64,23 +61,18 @@ def write_csv(scope: Scope) -> Iterator[bytes]:
     batches so memory stays flat however large the account is.
     """
     columns = template_columns(scope.account)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.label for c in columns])
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    out = CsvChunks()
+    yield out.write([[c.label for c in columns]])
     attrs = [getattr(Profile, c.field) for c in columns]
     stmt = (
         select(*attrs)
-        .where(Profile.account_id == scope.account_id, Profile.archived_at.is_(None))
+        .where(Profile.account_id == scope.account_id, Profile.is_live)
         .order_by(Profile.last_name, Profile.first_name, Profile.id)
         .execution_options(yield_per=_EXPORT_BATCH)
     )
     result = scope.db.execute(stmt)
     for partition in result.partitions(_EXPORT_BATCH):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows([neutralise(v or "") for v in row] for row in partition)
-        yield buffer.getvalue().encode("utf-8")
+        yield out.write([v or "" for v in row] for row in partition)
 
 
 # --- upload ------------------------------------------------------------------
@@ -217,7 +209,7 @@ def list_rows(
             raise ValidationFailed(f"Outcome is one of {', '.join(OUTCOMES)}.", field="outcome")
         stmt = stmt.where(ImportRow.outcome == outcome)
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    labels = column_labels(scope.account.custom_labels())
+    labels = column_labels(scope.account)
     rows = scope.db.scalars(stmt.order_by(ImportRow.row_number).limit(limit).offset(offset))
     views = []
     for r in rows:
@@ -324,14 +316,3 @@ def purge_expired(scope: Scope) -> int:
             synchronize_session=False)
     )
     return len(ids)
-
-
-def stream_csv(
-    database: Database, *, account_id: int, actor: Actor, settings: Settings
-) -> Iterator[bytes]:
-    """:func:`write_csv` in a read-only session of its own (for streamed responses)."""
-    with database.reading() as db:
-        account = db.get(Account, account_id)
-        if account is None:  # pragma: no cover - the caller just authenticated it
-            raise NotFound("No such account.", code="account_not_found")
-        yield from write_csv(Scope(db=db, account=account, actor=actor, settings=settings))

@@ -18,45 +18,30 @@ from typing import Any
 from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from phonedesk.bulk.columns import STANDARD_COLUMNS
+from phonedesk.bulk.columns import column_labels
 from phonedesk.bulk.reader import FileInfo, Row
 from phonedesk.errors import ValidationFailed
 from phonedesk.models import ImportRow, Profile
 from phonedesk.models.base import new_public_id
 from phonedesk.models.bulk import CHANGED, ERROR, NEW, UNCHANGED
-from phonedesk.profiles import rules
+from phonedesk.profiles import fields, rules
 from phonedesk.scope import Scope
 
 BATCH = 2000
-FIELD_BITS = {
-    "first_name": 1,
-    "last_name": 2,
-    "email": 4,
-    "username": 8,
-    "custom_field_1": 16,
-    "custom_field_2": 32,
-    "custom_field_3": 64,
-}
-PROFILE_FIELDS = tuple(FIELD_BITS)
-CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
+# A bit per field in ImportRow.changed_mask, in catalogue order (first_name = 1 …).
+FIELD_BITS = {key: 1 << i for i, key in enumerate(fields.KEYS)}
+PROFILE_FIELDS = fields.KEYS
+CUSTOM_FIELDS = fields.CUSTOM_KEYS
 _MEMO_MAX = 50_000
 _JSON_COLUMNS = ("changes", "errors")
 _ROWS: Table = ImportRow.__table__  # type: ignore[assignment]
-_USERNAME_COLUMN = dict(STANDARD_COLUMNS)["username"]
+_USERNAME_COLUMN = fields.USERNAME.label
 
 
 
 def _shown(value: str, limit: int = 40) -> str:
     """A cell quoted in a message, cut short if it is long."""
     return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def column_labels(custom_labels: dict[int, str]) -> dict[str, str]:
-    """The header label users see for each field."""
-    labels = dict(STANDARD_COLUMNS)
-    for number in (1, 2, 3):
-        labels[f"custom_field_{number}"] = custom_labels.get(number, f"Custom Field {number}")
-    return labels
 
 
 @dataclass(frozen=True)
@@ -72,13 +57,14 @@ class _Memo:
     def __init__(self) -> None:
         self._data: dict[tuple[str, str], str | ValidationFailed | None] = {}
 
-    def clean(self, field: str, raw: str, fn: Callable[..., str | None], *args: Any) -> str | None:
-        """``fn(*args)``, computed once per distinct (field, cell)."""
+    def clean(self, field: str, raw: str, fn: Callable[..., str | None], *args: Any,
+              **kwargs: Any) -> str | None:
+        """``fn(*args, **kwargs)``, computed once per distinct (field, cell)."""
         key = (field, raw)
         hit = self._data.get(key, self)
         if hit is self:
             try:
-                hit = fn(*args)
+                hit = fn(*args, **kwargs)
             except ValidationFailed as exc:
                 hit = exc
             if len(self._data) >= _MEMO_MAX:
@@ -89,6 +75,33 @@ class _Memo:
         return hit  # type: ignore[return-value]
 
 
+class _RowCheck:
+    """One row on its way through the steps of :meth:`Stager._validate`."""
+
+    __slots__ = ("current", "email", "errors", "key", "labels", "out", "public_id", "repeated",
+                 "row")
+
+    def __init__(self, row: Row, labels: dict[str, str]) -> None:
+        self.row = row
+        self.labels = labels
+        self.public_id = row.values.get("public_id", "").strip()
+        self.errors: list[dict[str, str | None]] = []
+        self.out: dict[str, Any] = {}
+        self.current: Existing | None = None
+        self.repeated = False
+        self.email: str | None = None
+        self.key: str | None = None
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        return self.current.values if self.current is not None else None
+
+    def fail(self, field: str | None, message: str) -> None:
+        """An error for the preview, under the column header the admin sees."""
+        self.errors.append({"column": self.labels.get(field, field) if field else None,
+                            "message": message})
+
+
 class Stager:
     """Validates rows into ``import_rows`` for one import."""
 
@@ -96,8 +109,7 @@ class Stager:
         self.scope = scope
         self.import_id = import_id
         self.present = set(info.present)
-        self.custom_labels = scope.account.custom_labels()
-        self.labels = column_labels(self.custom_labels)
+        self.labels = column_labels(scope.account)
         self._buffer: list[Row] = []
         self._ids_seen: dict[str, int] = {}
         self._keys_seen: dict[str, int] = {}
@@ -176,7 +188,7 @@ class Stager:
         # datetime per row for nothing.
         result = self.scope.db.execute(
             select(Profile.public_id, Profile.account_id, Profile.id, Profile.version, *cols)
-            .where(Profile.public_id.in_(public_ids), Profile.archived_at.is_(None))
+            .where(Profile.public_id.in_(public_ids), Profile.is_live)
         )
         account_id = self.scope.account_id
         return {
@@ -186,93 +198,111 @@ class Stager:
         }
 
     def _validate(self, row: Row, existing: dict[str, Existing]) -> dict[str, Any]:
-        values = row.values
-        errors: list[dict[str, str | None]] = []
-        labels = self.labels
-
-        def fail(field: str | None, message: str) -> None:
-            errors.append({"column": labels.get(field, field) if field else None,
-                           "message": message})
-
-        public_id = values.get("public_id", "").strip()
-        current: Existing | None = None
-        repeated = False
-        if public_id:
-            first = self._ids_seen.get(public_id)
-            if first is not None:
-                repeated = True
-                fail("public_id", f"The Internal ID “{_shown(public_id)}” is also on row {first}; "
-                     "each profile can appear only once in a file.")
-            else:
-                self._ids_seen[public_id] = row.number
-            current = existing.get(public_id)
-            if current is None:
-                fail("public_id", f"The Internal ID “{_shown(public_id)}” is not a profile of this "
-                     "account. Do not edit the Internal ID column: keep it as downloaded, "
-                     "and leave it blank for new profiles.")
-        before = current.values if current is not None else None
-
-        out: dict[str, Any] = {}
-        memo = self._memo
-        for field in ("first_name", "last_name"):
-            raw = values.get(field, "")
-            try:
-                out[field] = memo.clean(field, raw, rules.clean_name, raw, field)
-            except ValidationFailed as exc:
-                fail(field, exc.message)
-                out[field] = raw
-        raw_email = values.get("email", "")
-        email: str | None
-        try:
-            if before is not None and raw_email.strip() == before["email"]:
-                # Stored addresses passed this rule when they were saved.
-                email = before["email"]
-            else:
-                email = rules.clean_email(raw_email)
-            out["email"] = email
-        except ValidationFailed as exc:
-            fail("email", exc.message)
-            out["email"] = raw_email
-            email = None
-        raw_username = values.get("username", "")
-        key = None
-        if email is not None or raw_username.strip():
-            try:
-                username = rules.clean_username(raw_username, email or "")
-                key = rules.username_key(username)
-                out["username"] = username
-            except ValidationFailed as exc:
-                fail("username", exc.message)
-                out["username"] = raw_username
-        else:
-            out["username"] = raw_username
-        if key is not None and not repeated:  # a repeated row's username is no news
-            first = self._keys_seen.get(key)
-            if first is not None:
-                fail("username", f"The username “{out['username']}” is also on row {first} "
-                     "(usernames are compared ignoring case); each must be unique.")
-                key = None
-            else:
-                self._keys_seen[key] = row.number
-        for field in CUSTOM_FIELDS:
-            if field in self.present:
-                raw = values.get(field, "")
-                number = int(field[-1])
-                try:
-                    out[field] = memo.clean(field, raw, rules.clean_custom_field, raw, number,
-                                            self.custom_labels.get(number))
-                except ValidationFailed as exc:
-                    fail(field, exc.message)
-                    out[field] = raw
-            else:
-                out[field] = before[field] if before is not None else None
+        """One row through every rule, each a named step; all its errors, not the first."""
+        check = _RowCheck(row, self.labels)
+        self._check_internal_id(check, existing)
+        self._clean_names(check)
+        self._clean_email(check)
+        self._clean_username(check)
+        self._check_username_in_file(check)
+        self._clean_custom_fields(check)
         if row.extra:
-            fail(None, "This row has more cells than the header has columns. Remove the extra "
-                 "cells or add the missing column header.")
+            check.fail(None, "This row has more cells than the header has columns. Remove the "
+                       "extra cells or add the missing column header.")
+        return self._staged(check)
 
+    def _check_internal_id(self, check: _RowCheck, existing: dict[str, Existing]) -> None:
+        """R-C4: a blank Internal ID is a new profile; another must be this account's, once."""
+        public_id = check.public_id
+        if not public_id:
+            return
+        first = self._ids_seen.get(public_id)
+        if first is not None:
+            check.repeated = True
+            check.fail("public_id", f"The Internal ID “{_shown(public_id)}” is also on row "
+                       f"{first}; each profile can appear only once in a file.")
+        else:
+            self._ids_seen[public_id] = check.row.number
+        check.current = existing.get(public_id)
+        if check.current is None:
+            check.fail("public_id", f"The Internal ID “{_shown(public_id)}” is not a profile of "
+                       "this account. Do not edit the Internal ID column: keep it as "
+                       "downloaded, and leave it blank for new profiles.")
+
+    def _clean_names(self, check: _RowCheck) -> None:
+        """R-P1 for First and Last Name (repeated cells cleaned once)."""
+        for spec in (fields.FIRST_NAME, fields.LAST_NAME):
+            field = spec.key
+            raw = check.row.values.get(field, "")
+            try:
+                check.out[field] = self._memo.clean(field, raw, spec.clean, raw)
+            except ValidationFailed as exc:
+                check.fail(field, exc.message)
+                check.out[field] = raw
+
+    def _clean_email(self, check: _RowCheck) -> None:
+        """R-P1 for the Email Address; an unchanged stored address is not checked again."""
+        raw = check.row.values.get("email", "")
+        before = check.before
+        try:
+            if before is not None and raw.strip() == before["email"]:
+                check.email = before["email"]  # stored addresses passed this rule when saved
+            else:
+                check.email = fields.EMAIL.clean(raw)
+            check.out["email"] = check.email
+        except ValidationFailed as exc:
+            check.fail("email", exc.message)
+            check.out["email"] = raw
+
+    def _clean_username(self, check: _RowCheck) -> None:
+        """R-P2; a blank username takes the email, so a bad email leaves nothing to judge."""
+        raw = check.row.values.get("username", "")
+        check.out["username"] = raw
+        if check.email is None and not raw.strip():
+            return
+        try:
+            username = rules.clean_username(raw, check.email or "")
+        except ValidationFailed as exc:
+            check.fail("username", exc.message)
+            return
+        check.key = rules.username_key(username)
+        check.out["username"] = username
+
+    def _check_username_in_file(self, check: _RowCheck) -> None:
+        """R-C4: usernames unique within the file (the database is judged after the file)."""
+        if check.key is None or check.repeated:  # a repeated row's username is no news
+            return
+        first = self._keys_seen.get(check.key)
+        if first is None:
+            self._keys_seen[check.key] = check.row.number
+            return
+        check.fail("username", f"The username “{check.out['username']}” is also on row {first} "
+                   "(usernames are compared ignoring case); each must be unique.")
+        check.key = None
+
+    def _clean_custom_fields(self, check: _RowCheck) -> None:
+        """R-P4, R-C5: a custom-field column left out of the file leaves the field as it is."""
+        before = check.before
+        for spec in fields.CUSTOM:
+            field = spec.key
+            if field not in self.present:
+                check.out[field] = before[field] if before is not None else None
+                continue
+            raw = check.row.values.get(field, "")
+            try:
+                check.out[field] = self._memo.clean(field, raw, spec.clean, raw,
+                                                    label=self.labels[field])
+            except ValidationFailed as exc:
+                check.fail(field, exc.message)
+                check.out[field] = raw
+
+    def _staged(self, check: _RowCheck) -> dict[str, Any]:
+        """The staging row: its outcome and, for a changed profile, what changes (R-C3)."""
+        current, before, out = check.current, check.before, check.out
+        public_id = check.public_id
         mask = 0
         changes: dict[str, list[Any]] | None = None
-        if errors:
+        if check.errors:
             outcome = ERROR
         elif before is None:
             outcome = NEW
@@ -287,15 +317,15 @@ class Stager:
             changes = changes or None
         return {
             "import_id": self.import_id,
-            "row_number": row.number,
+            "row_number": check.row.number,
             "outcome": outcome,
             "profile_id": current.id if current is not None else None,
             "base_version": current.version if current is not None else None,
             "public_id": public_id or None,
-            "username_key": key,
+            "username_key": check.key,
             "changed_mask": mask,
             "changes": changes,
-            "errors": errors or None,
+            "errors": check.errors or None,
             **out,
         }
 

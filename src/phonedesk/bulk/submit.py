@@ -40,7 +40,7 @@ def check_not_stale(scope: Scope, batch: ImportBatch) -> None:
             .where(
                 ImportRow.import_id == batch.id,
                 ImportRow.outcome == CHANGED,
-                (Profile.version != ImportRow.base_version) | Profile.archived_at.is_not(None),
+                (Profile.version != ImportRow.base_version) | ~Profile.is_live,
             )
             .order_by(ImportRow.row_number)
             .limit(_SHOW + 1)
@@ -74,76 +74,84 @@ def _changed_ids(batch: ImportBatch, bits: int) -> Select[Any]:
 def apply(scope: Scope, batch: ImportBatch, now: datetime) -> None:
     """Write every new and changed row; raise (so the caller rolls back) if any is stale."""
     check_not_stale(scope, batch)
-    db = scope.db
     if batch.changed_count:
-        # Free moving usernames first so that two profiles can swap them (R-C4).
-        db.execute(
+        _update_changed(scope, batch, now)
+    if batch.new_count:
+        _insert_new(scope, batch, now)
+    scope.db.expire_all()
+
+
+def _update_changed(scope: Scope, batch: ImportBatch, now: datetime) -> None:
+    """Changed rows: only their changed columns, then R-E4 for their extensions."""
+    db = scope.db
+    # Free moving usernames first so that two profiles can swap them (R-C4).
+    db.execute(
+        update(Profile)
+        .where(Profile.id.in_(_changed_ids(batch, FIELD_BITS["username"])))
+        .values(username_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    updated = 0
+    # One UPDATE per combination of changed fields (at most 127, usually one
+    # or two): each sets only those columns, so untouched indexes stay put.
+    masks = db.scalars(
+        select(ImportRow.changed_mask)
+        .where(ImportRow.import_id == batch.id, ImportRow.outcome == CHANGED)
+        .distinct()
+    ).all()
+    for mask in masks:
+        values: dict[str, Any] = {
+            f: getattr(ImportRow, f) for f, bit in FIELD_BITS.items() if mask & bit
+        }
+        if mask & FIELD_BITS["username"]:
+            values["username_key"] = ImportRow.username_key
+        result = db.execute(
             update(Profile)
-            .where(Profile.id.in_(_changed_ids(batch, FIELD_BITS["username"])))
-            .values(username_key=None)
+            .where(
+                Profile.id == ImportRow.profile_id,
+                ImportRow.import_id == batch.id,
+                ImportRow.outcome == CHANGED,
+                ImportRow.changed_mask == mask,
+                Profile.version == ImportRow.base_version,
+            )
+            .values(**values, version=Profile.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        updated = 0
-        # One UPDATE per combination of changed fields (at most 127, usually one
-        # or two): each sets only those columns, so untouched indexes stay put.
-        masks = db.scalars(
-            select(ImportRow.changed_mask)
-            .where(ImportRow.import_id == batch.id, ImportRow.outcome == CHANGED)
-            .distinct()
-        ).all()
-        for mask in masks:
-            values: dict[str, Any] = {
-                f: getattr(ImportRow, f) for f, bit in FIELD_BITS.items() if mask & bit
-            }
-            if mask & FIELD_BITS["username"]:
-                values["username_key"] = ImportRow.username_key
-            result = db.execute(
-                update(Profile)
-                .where(
-                    Profile.id == ImportRow.profile_id,
-                    ImportRow.import_id == batch.id,
-                    ImportRow.outcome == CHANGED,
-                    ImportRow.changed_mask == mask,
-                    Profile.version == ImportRow.base_version,
-                )
-                .values(**values, version=Profile.version + 1, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            updated += result.rowcount  # type: ignore[attr-defined]
-        if updated != batch.changed_count:
-            raise PreconditionFailed(
-                "Some profiles in this file were changed by someone else while it was being "
-                "applied. Nothing was applied; upload the file again.",
-                code="import_stale",
-            )
-        population.flow_many_profile_changes(
-            db,
-            scope.account,
-            {
-                "first_name": _changed_ids(batch, FIELD_BITS["first_name"]),
-                "last_name": _changed_ids(batch, FIELD_BITS["last_name"]),
-                "email": _changed_ids(batch, FIELD_BITS["email"]),
-            },
+        updated += result.rowcount  # type: ignore[attr-defined]
+    if updated != batch.changed_count:
+        raise PreconditionFailed(
+            "Some profiles in this file were changed by someone else while it was being "
+            "applied. Nothing was applied; upload the file again.",
+            code="import_stale",
         )
-    if batch.new_count:
-        stamp = literal(now, UTCDateTime())
-        columns = ["public_id", "account_id", *PROFILE_FIELDS, "username_key", "status",
-                   "version", "created_at", "updated_at"]
-        source = (
-            select(
-                ImportRow.public_id,
-                literal(scope.account_id),
-                *[getattr(ImportRow, f) for f in PROFILE_FIELDS],
-                ImportRow.username_key,
-                literal(ACTIVE),
-                literal(1),
-                stamp,
-                stamp,
-            )
-            .where(ImportRow.import_id == batch.id, ImportRow.outcome == NEW)
-            .order_by(ImportRow.row_number)
-        )
-        db.execute(insert(Profile).from_select(columns, source))
-    db.expire_all()
+    population.flow_many_profile_changes(
+        db,
+        scope.account,
+        {
+            "first_name": _changed_ids(batch, FIELD_BITS["first_name"]),
+            "last_name": _changed_ids(batch, FIELD_BITS["last_name"]),
+            "email": _changed_ids(batch, FIELD_BITS["email"]),
+        },
+    )
 
 
+def _insert_new(scope: Scope, batch: ImportBatch, now: datetime) -> None:
+    """New rows: one INSERT … SELECT from the staging table, in file order."""
+    stamp = literal(now, UTCDateTime())
+    columns = ["public_id", "account_id", *PROFILE_FIELDS, "username_key", "status",
+               "version", "created_at", "updated_at"]
+    source = (
+        select(
+            ImportRow.public_id,
+            literal(scope.account_id),
+            *[getattr(ImportRow, f) for f in PROFILE_FIELDS],
+            ImportRow.username_key,
+            literal(ACTIVE),
+            literal(1),
+            stamp,
+            stamp,
+        )
+        .where(ImportRow.import_id == batch.id, ImportRow.outcome == NEW)
+        .order_by(ImportRow.row_number)
+    )
+    scope.db.execute(insert(Profile).from_select(columns, source))

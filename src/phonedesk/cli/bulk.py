@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,8 +17,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from phonedesk.accounts import service as accounts
 from phonedesk.bulk import service
-from phonedesk.cli.context import database, err, out, reporting_errors, settings
-from phonedesk.cli.profiles import app
+from phonedesk.cli.context import database, err, out, reporting_errors, settings, unit_of_work
 from phonedesk.models import ImportBatch
 from phonedesk.models.bulk import APPLIED, CHANGED, REJECTED
 from phonedesk.scope import Actor, Scope
@@ -32,20 +29,8 @@ OutputOpt = Annotated[Path | None, typer.Option("-o", "--output",
 _SHOWN = 50
 
 
-@contextmanager
-def _reading(account_name: str | None) -> Iterator[Scope]:
-    s = settings()
-    db = database(s)
-    try:
-        with reporting_errors(), db.reading() as session:
-            account = accounts.resolve(session, account_name)
-            yield Scope(db=session, account=account, actor=Actor.cli(), settings=s)
-    finally:
-        db.dispose()
-
-
 def _write_csv(account: str | None, output: Path | None) -> None:
-    with _reading(account) as scope:
+    with unit_of_work(account, read_only=True) as scope:
         if output is None:
             sink = sys.stdout.buffer
             for chunk in service.write_csv(scope):
@@ -58,13 +43,11 @@ def _write_csv(account: str | None, output: Path | None) -> None:
     err.print(f"Wrote {output}.", highlight=False)
 
 
-@app.command("template")
 def template(account: AccountOpt = None, output: OutputOpt = None) -> None:
     """Download the CSV template: the headers plus one row per existing profile."""
     _write_csv(account, output)
 
 
-@app.command("export")
 def export(account: AccountOpt = None, output: OutputOpt = None) -> None:
     """Export every profile as CSV (same columns as the template)."""
     _write_csv(account, output)
@@ -120,7 +103,6 @@ def _unreadable(path: Path, exc: OSError, as_json: bool) -> None:
     raise typer.Exit(1)
 
 
-@app.command("import")
 def import_csv(
     file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8 or Windows-1252)")],
     account: AccountOpt = None,
@@ -165,3 +147,10 @@ def import_csv(
         db.dispose()
     if result["status"] == REJECTED:
         raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``template``, ``export`` and ``import`` to the ``profiles`` commands."""
+    app.command("template")(template)
+    app.command("export")(export)
+    app.command("import")(import_csv)

@@ -49,12 +49,13 @@ def reporting_errors() -> Iterator[None]:
 
 
 @contextmanager
-def unit_of_work(account_name: str | None) -> Iterator[Scope]:
-    """A transaction scoped to one account, as the command-line actor."""
+def unit_of_work(account_name: str | None, *, read_only: bool = False) -> Iterator[Scope]:
+    """A transaction scoped to one account, as the command-line actor (or, with
+    ``read_only``, a session that never writes: an export does not queue behind writers)."""
     s = settings()
     db = database(s)
     try:
-        with reporting_errors(), db.transaction() as session:
+        with reporting_errors(), (db.reading() if read_only else db.transaction()) as session:
             account = accounts.resolve(session, account_name)
             yield Scope(db=session, account=account, actor=Actor.cli(), settings=s)
     finally:

@@ -10,8 +10,7 @@ from phonedesk.cli.context import unit_of_work
 from phonedesk.cli.output import emit
 from phonedesk.extensions import service
 from phonedesk.extensions.schemas import ExtensionOut
-from phonedesk.models import Extension, Profile
-from phonedesk.profiles import service as profiles
+from phonedesk.models import Extension
 from phonedesk.scope import Scope
 
 app = typer.Typer(help="Phone extensions.", no_args_is_help=True)
@@ -24,8 +23,7 @@ COLUMNS = ["number", "profile_id", "caller_id_first_name", "caller_id_last_name"
 
 
 def _out(scope: Scope, extension: Extension) -> ExtensionOut:
-    assigned = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
-    return ExtensionOut.build(extension, assigned, assigned or profiles.primary_admin(scope))
+    return ExtensionOut.build(service.held(scope, extension))
 
 
 @app.command("list")
@@ -35,8 +33,7 @@ def list_extensions(account: AccountOpt = None, q: str | None = None, limit: int
     with unit_of_work(account) as scope:
         rows, _ = service.list_extensions(scope, service.ExtensionQuery(q=q, limit=limit,
                                                                        offset=offset))
-        pa = profiles.primary_admin(scope)
-        items = [ExtensionOut.build(e, p, p or pa) for e, p in rows]
+        items = [ExtensionOut.build(row) for row in rows]
     emit(items, as_json=as_json, columns=COLUMNS)
 
 
@@ -74,17 +71,23 @@ def update(
     fax_email: Annotated[str | None, typer.Option()] = None,
     virtual_office: Annotated[bool | None, typer.Option("--virtual-office/--no-virtual-office")]
     = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="Internal ID to assign (queues the assignment email)")] = None,
     account: AccountOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Edit this extension only ("" makes a field follow the profile again)."""
+    """Edit Extension, as the page saves it: Virtual Office, then --profile, then the edits.
+
+    The edits change this extension only ("" makes a field follow the profile again).
+    """
     given: dict[str, Any] = {
         "caller_id_first_name": caller_id_first_name, "caller_id_last_name": caller_id_last_name,
         "voicemail_email": voicemail_email, "fax_email": fax_email,
-        "virtual_office_enabled": virtual_office,
     }
     changes = {k: v for k, v in given.items() if v is not None}
     with unit_of_work(account) as scope:
-        result = _out(scope, service.update_extension(scope, number, changes))
+        saved = service.save(scope, number, profile_id=profile,
+                             virtual_office_enabled=virtual_office, changes=changes)
+        result = _out(scope, saved.extension)
     emit(result, as_json=as_json, columns=COLUMNS)
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phonedesk.cli import admin, extensions, profiles, server, tokens, worker
-from phonedesk.cli import bulk as _bulk  # noqa: F401  (adds template/export/import to profiles)
+from phonedesk.cli import admin, bulk, extensions, profiles, server, tokens, worker
 
 app = typer.Typer(
     name="phonedesk",
@@ -19,6 +18,7 @@ server.register(app)
 admin.register(app)
 worker.register(app)
 app.add_typer(tokens.app, name="tokens")
+bulk.register(profiles.app)
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(extensions.app, name="extensions")
 

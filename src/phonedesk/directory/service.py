@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, or_, select
 
 from phonedesk.models import Extension, Profile
-from phonedesk.models.profile import ACTIVE
 from phonedesk.profiles import rules
 from phonedesk.profiles.service import extension_numbers
 from phonedesk.scope import Scope
@@ -32,8 +31,7 @@ def search(
     )
     stmt = select(Profile).where(
         Profile.account_id == scope.account_id,
-        Profile.status == ACTIVE,
-        Profile.archived_at.is_(None),
+        Profile.is_active,
         has_extension,
     )
     if q and q.strip():

@@ -13,19 +13,16 @@ from phonedesk.extensions.schemas import (
     ExtensionOut,
     ExtensionUpdate,
 )
-from phonedesk.models import Extension, Profile
-from phonedesk.profiles import service as profiles
+from phonedesk.models import Extension
 from phonedesk.scope import Scope
 
 router = APIRouter(tags=["extensions"])
 
 
 def _out(scope: Scope, extension: Extension, response: Response | None = None) -> ExtensionOut:
-    assigned = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
-    holder = assigned or profiles.primary_admin(scope)
     if response is not None:
         response.headers["ETag"] = etag(extension.version)
-    return ExtensionOut.build(extension, assigned, holder)
+    return ExtensionOut.build(service.held(scope, extension))
 
 
 @router.get("/extensions", response_model=Page[ExtensionOut], summary="List extensions")
@@ -36,8 +33,7 @@ def list_extensions(
     rows, total = service.list_extensions(
         scope, service.ExtensionQuery(q=q, profile_id=profile_id, limit=limit, offset=offset)
     )
-    pa = profiles.primary_admin(scope)
-    items = [ExtensionOut.build(ext, prof, prof or pa) for ext, prof in rows]
+    items = [ExtensionOut.build(row) for row in rows]
     return Page[ExtensionOut](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -56,16 +52,18 @@ def read_extension(number: str, scope: ReadScope, response: Response) -> Extensi
 
 
 @router.patch("/extensions/{number}", response_model=ExtensionOut,
-              summary="Edit caller ID, notification addresses or Enable Virtual Office")
+              summary="Edit Extension: assign a profile, caller ID, notification addresses, "
+                      "Enable Virtual Office")
 def update_extension(number: str, body: ExtensionUpdate, scope: WriteScope,
                      response: Response, if_match: IfMatch = None) -> ExtensionOut:
+    """What the Edit Extension screen's Save Changes does, in its order (R-E3, R-E4, R-V1)."""
     changes = body.model_dump(exclude_unset=True)
-    if changes.get("virtual_office_enabled", True) is None:
-        changes.pop("virtual_office_enabled")
-    extension = service.update_extension(
-        scope, number, changes, expected_version=expected_version(if_match)
+    saved = service.save(
+        scope, number, profile_id=changes.pop("profile_id", None),
+        virtual_office_enabled=changes.pop("virtual_office_enabled", None), changes=changes,
+        expected_version=expected_version(if_match),
     )
-    return _out(scope, extension, response)
+    return _out(scope, saved.extension, response)
 
 
 @router.put("/extensions/{number}/profile", response_model=ExtensionOut,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from phonedesk.models import Extension, Profile
+from phonedesk.extensions.queries import Held
 from phonedesk.models.extension import POPULATED_FIELDS
 
 Source = Literal["profile", "edited"]
@@ -22,9 +22,19 @@ class ExtensionCreate(BaseModel):
 
 
 class ExtensionUpdate(BaseModel):
-    """A value edits this extension only; ``null`` makes the field follow the profile again."""
+    """The Edit Extension change: assign a profile, Enable Virtual Office, edit this extension.
+
+    A value for a caller ID or notification field edits this extension only; ``null`` makes
+    it follow the profile again. ``profile_id`` assigns that profile (and emails it, R-V1):
+    Virtual Office is set first, since it decides which email goes out, then the
+    assignment, then the edits. ``null`` for ``profile_id`` or ``virtual_office_enabled``
+    leaves them as they are; ``DELETE /extensions/{number}/profile`` removes the profile.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    profile_id: str | None = Field(default=None, max_length=40,
+                                   description="Assign this profile (its Internal ID)")
 
     caller_id_first_name: str | None = Field(default=None, max_length=1000)
     caller_id_last_name: str | None = Field(default=None, max_length=1000)
@@ -63,8 +73,8 @@ class ExtensionOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def build(cls, extension: Extension, assigned: Profile | None, holder: Profile
-              ) -> ExtensionOut:
+    def build(cls, held: Held) -> ExtensionOut:
+        extension, assigned, holder = held.extension, held.assigned, held.holder
         return cls(
             number=extension.number,
             profile_id=assigned.public_id if assigned else None,

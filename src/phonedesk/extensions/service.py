@@ -1,7 +1,9 @@
 """Extensions and the profile↔extension association (R-E1–R-E5, R-D2, R-V1).
 
 Assignment is a first-class operation with its own rules and its own email,
-not a side effect of editing a field.
+not a side effect of editing a field. :func:`save` is the whole Edit Extension
+change as one call, so the REST API and the CLI do exactly what the page does.
+Reading extensions with their holders is :mod:`phonedesk.extensions.queries`.
 """
 
 from __future__ import annotations
@@ -11,23 +13,62 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 
 from phonedesk.audit import service as audit
 from phonedesk.auth import setup_links
-from phonedesk.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from phonedesk.errors import Conflict, PreconditionFailed, ValidationFailed
 from phonedesk.extensions import population
+
+# Reading lives in queries; callers reach it through this module as they always have.
+from phonedesk.extensions.queries import (
+    ExtensionQuery,
+    Held,
+    assigned_to,
+    get_extension,
+    held,
+    holder_of,
+    list_extensions,
+    read_extension,
+)
 from phonedesk.models import Extension, Profile
 from phonedesk.models.base import utcnow
 from phonedesk.models.extension import POPULATED_FIELDS
-from phonedesk.models.profile import ACTIVE
 from phonedesk.models.web_session import KIND_PORTAL
 from phonedesk.outbox import service as outbox
 from phonedesk.profiles import rules
 from phonedesk.profiles import service as profiles
 from phonedesk.scope import Scope
 
+__all__ = [
+    "FIELD_LABELS",
+    "ExtensionQuery",
+    "Held",
+    "Saved",
+    "assign_profile",
+    "assigned_to",
+    "clean_number",
+    "clean_populated",
+    "create_extension",
+    "get_extension",
+    "held",
+    "holder_of",
+    "list_extensions",
+    "read_extension",
+    "remove_profile",
+    "save",
+    "snapshot",
+    "update_extension",
+]
+
 _NUMBER = re.compile(r"[0-9]{2,10}")
+# What each populated field is called on the Edit Extension screen and in errors.
+FIELD_LABELS = {
+    "caller_id_first_name": "Caller ID first name",
+    "caller_id_last_name": "Caller ID last name",
+    "voicemail_email": "Voicemail-to-email address",
+    "fax_email": "Fax notification address",
+}
 
 
 def clean_number(value: str | None) -> str:
@@ -40,9 +81,10 @@ def clean_number(value: str | None) -> str:
 
 
 def snapshot(scope: Scope, extension: Extension) -> dict[str, Any]:
-    holder = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
+    """The audited view of an extension (the assigned profile, not the holder)."""
+    assigned = assigned_to(scope, extension)
     data: dict[str, Any] = {
-        "profile": holder.public_id if holder else None,
+        "profile": assigned.public_id if assigned else None,
         "virtual_office_enabled": extension.virtual_office_enabled,
     }
     for field in POPULATED_FIELDS:
@@ -66,70 +108,6 @@ def _audit(scope: Scope, action: str, extension: Extension, before: dict[str, An
         after=after,
         detail=detail,
     )
-
-
-def get_extension(scope: Scope, number: str) -> Extension:
-    extension = scope.db.scalar(
-        select(Extension).where(
-            Extension.account_id == scope.account_id, Extension.number == number
-        )
-    )
-    if extension is None:
-        raise NotFound(f"No extension {number} in this account.", code="extension_not_found")
-    return extension
-
-
-def holder_of(scope: Scope, extension: Extension) -> Profile:
-    """The assigned profile, or the PA for a held extension (R-E1)."""
-    if extension.profile_id is not None:
-        profile = scope.db.get(Profile, extension.profile_id)
-        if profile is not None:
-            return profile
-    return profiles.primary_admin(scope)
-
-
-@dataclass(frozen=True)
-class ExtensionQuery:
-    q: str | None = None
-    profile_id: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
-def _search(q: str) -> ColumnElement[bool]:
-    text = q.strip()
-    # Search text is literal: % and _ are not wildcards.
-    lowered = text.lower()
-    return or_(
-        Extension.number.startswith(text, autoescape=True),
-        func.lower(Profile.first_name).contains(lowered, autoescape=True),
-        func.lower(Profile.last_name).contains(lowered, autoescape=True),
-        func.lower(Extension.caller_id_first_name).contains(lowered, autoescape=True),
-        func.lower(Extension.caller_id_last_name).contains(lowered, autoescape=True),
-        Profile.username_key.contains(rules.username_key(text), autoescape=True),
-    )
-
-
-def list_extensions(
-    scope: Scope, query: ExtensionQuery
-) -> tuple[list[tuple[Extension, Profile | None]], int]:
-    """A page of extensions with their assigned profiles, ordered by number."""
-    stmt = (
-        select(Extension, Profile)
-        .outerjoin(Profile, Profile.id == Extension.profile_id)
-        .where(Extension.account_id == scope.account_id)
-    )
-    if query.q and query.q.strip():
-        stmt = stmt.where(_search(query.q))
-    if query.profile_id:
-        stmt = stmt.where(Profile.public_id == query.profile_id)
-    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = scope.db.execute(
-        stmt.order_by(func.length(Extension.number), Extension.number)
-        .limit(query.limit)
-        .offset(query.offset)
-    ).all()
-    return [(row[0], row[1]) for row in rows], total
 
 
 def create_extension(
@@ -165,6 +143,38 @@ def create_extension(
     return extension
 
 
+def _check_version(extension: Extension, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != extension.version:
+        raise PreconditionFailed(
+            "This extension was changed by someone else since you loaded it. Reload and try "
+            "again.",
+            code="stale_version",
+        )
+
+
+def _apply_edits(extension: Extension, holder: Profile, changes: Mapping[str, Any]) -> None:
+    """R-E4 on this extension alone: a value is an edit, empty follows the holder again."""
+    for field in POPULATED_FIELDS:
+        if field not in changes:
+            continue
+        value = changes[field]
+        source = population.SOURCES[field]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            setattr(extension, field, getattr(holder, source))
+            setattr(extension, f"{field}_edited", False)
+            continue
+        cleaned = clean_populated(field, value)
+        setattr(extension, field, cleaned)
+        setattr(extension, f"{field}_edited", cleaned != getattr(holder, source))
+    if "virtual_office_enabled" in changes:
+        enabled = changes["virtual_office_enabled"]
+        if not isinstance(enabled, bool):
+            raise ValidationFailed(
+                "Enable Virtual Office must be true or false.", field="virtual_office_enabled"
+            )
+        extension.virtual_office_enabled = enabled
+
+
 def update_extension(
     scope: Scope,
     number: str,
@@ -178,49 +188,15 @@ def update_extension(
     profile; ``None`` (or an empty string) makes it follow the holder again.
     """
     extension = get_extension(scope, number)
-    if expected_version is not None and expected_version != extension.version:
-        raise PreconditionFailed(
-            "This extension was changed by someone else since you loaded it. Reload and try "
-            "again.",
-            code="stale_version",
-        )
+    _check_version(extension, expected_version)
     unknown = set(changes) - set(POPULATED_FIELDS) - {"virtual_office_enabled"}
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationFailed(f"Unknown field “{field}”.", field=field)
     before = snapshot(scope, extension)
     holder = holder_of(scope, extension)
-    for field in POPULATED_FIELDS:
-        if field not in changes:
-            continue
-        value = changes[field]
-        source = population.SOURCES[field]
-        if value is None or (isinstance(value, str) and not value.strip()):
-            setattr(extension, field, getattr(holder, source))
-            setattr(extension, f"{field}_edited", False)
-            continue
-        if field.endswith("_email"):
-            label = "Voicemail-to-email address" if field == "voicemail_email" else (
-                "Fax notification address")
-            try:
-                cleaned = rules.clean_email(value, field)
-            except ValidationFailed as exc:
-                raise ValidationFailed(
-                    exc.message.replace("Email address", label), code=exc.code, field=field
-                ) from None
-        else:
-            cleaned = _clean_caller_id(value, field)
-        setattr(extension, field, cleaned)
-        setattr(extension, f"{field}_edited", cleaned != getattr(holder, source))
-    if "virtual_office_enabled" in changes:
-        enabled = changes["virtual_office_enabled"]
-        if not isinstance(enabled, bool):
-            raise ValidationFailed(
-                "Enable Virtual Office must be true or false.", field="virtual_office_enabled"
-            )
-        extension.virtual_office_enabled = enabled
-    after = snapshot(scope, extension)
-    if after == before:
+    _apply_edits(extension, holder, changes)
+    if snapshot(scope, extension) == before:
         return extension
     extension.version += 1
     extension.updated_at = utcnow()
@@ -233,20 +209,18 @@ def update_extension(
     return extension
 
 
-def _clean_caller_id(value: Any, field: str) -> str:
-    label = "Caller ID first name" if field.endswith("first_name") else "Caller ID last name"
-    try:
-        return rules.clean_name(str(value), "first_name" if "first" in field else "last_name")
-    except ValidationFailed as exc:
-        message = exc.message.replace("First Name", label).replace("Last Name", label)
-        raise ValidationFailed(message, code=exc.code, field=field) from None
+def clean_populated(field: str, value: Any) -> str:
+    """An edited caller ID (a name, R-P1) or notification address (an email, R-P1)."""
+    if field.endswith("_email"):
+        return rules.clean_email(value, field, label=FIELD_LABELS[field])
+    return rules.clean_name(str(value), field, label=FIELD_LABELS[field])
 
 
 def assign_profile(scope: Scope, number: str, profile_public_id: str) -> Extension:
     """Assign a profile (R-E2, R-E3) and email it about the extension (R-V1)."""
     extension = get_extension(scope, number)
     profile = profiles.get_profile(scope, profile_public_id)
-    if profile.status != ACTIVE:
+    if not profile.is_active:
         raise Conflict(
             f"{profile.display_name} is disabled; only active profiles can be assigned. "
             "Enable the profile first.",
@@ -289,7 +263,7 @@ def remove_profile(scope: Scope, number: str) -> Extension:
     if extension.profile_id is None:
         return extension
     before = snapshot(scope, extension)
-    former = scope.db.get(Profile, extension.profile_id)
+    former = assigned_to(scope, extension)
     population.release_to_primary_admin(
         scope.db, scope.account, profiles.primary_admin(scope), extension_id=extension.id
     )
@@ -310,3 +284,47 @@ def _revoke_if_no_portal_left(scope: Scope, profile: Profile) -> None:
     )
     if not remaining:
         profiles.revoke_access(scope, profile, kind=KIND_PORTAL)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What :func:`save` did: the extension, and the profile it newly assigned (emailed)."""
+
+    extension: Extension
+    assigned: Profile | None
+
+
+def save(
+    scope: Scope,
+    number: str,
+    *,
+    profile_id: str | None = None,
+    virtual_office_enabled: bool | None = None,
+    changes: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Saved:
+    """The Edit Extension screen's *Save Changes* as one service call (R-E2–R-E5, R-V1).
+
+    ``expected_version`` is checked before anything changes. When the save
+    assigns a profile (``profile_id`` names one that is not assigned already),
+    the steps run in the screen's order: Enable Virtual Office first, since it
+    decides which assignment email goes out (R-V1); then the assignment, which
+    fills caller ID and addresses from the new profile (R-E3); then the edits of
+    ``changes``, which the assignment would otherwise clear (R-E4). Without an
+    assignment the Virtual Office flag and the edits are one update. ``None``
+    leaves the flag and the assignment as they are.
+    """
+    extension = get_extension(scope, number)
+    _check_version(extension, expected_version)
+    edits = dict(changes or {})
+    flag = {} if virtual_office_enabled is None else {
+        "virtual_office_enabled": virtual_office_enabled}
+    current = assigned_to(scope, extension)
+    if not profile_id or (current is not None and current.public_id == profile_id):
+        return Saved(update_extension(scope, number, {**flag, **edits}), None)
+    if flag:
+        update_extension(scope, number, flag)
+    extension = assign_profile(scope, number, profile_id)
+    if edits:
+        extension = update_extension(scope, number, edits)
+    return Saved(extension, assigned_to(scope, extension))

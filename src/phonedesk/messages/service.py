@@ -24,6 +24,7 @@ from phonedesk.models.base import new_public_id, utcnow
 from phonedesk.models.message import FAX, VOICEMAIL
 from phonedesk.outbox import service as outbox
 from phonedesk.scope import Scope
+from phonedesk.text import refuse_control_characters
 
 _CALLER_MAX = 40
 
@@ -45,15 +46,20 @@ class MessageFile:
     download_name: str
 
 
-def _clean_caller(value: str | None) -> str:
+def clean_caller_number(value: str | None) -> str:
+    """What the PBX says called: at most 40 characters, no control characters (R-P1).
+
+    It goes into the notification's subject line, where a line separator would
+    break the email header.
+    """
     text = (value or "").strip()
-    if len(text) > _CALLER_MAX or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if len(text) > _CALLER_MAX:
         raise ValidationFailed(
             f"The caller number is at most {_CALLER_MAX} characters without control characters.",
             code="invalid_caller_number",
             field="caller_number",
         )
-    return text
+    return refuse_control_characters(text, label="The caller number", field="caller_number")
 
 
 def _clean_time(value: datetime | None) -> datetime:
@@ -85,7 +91,7 @@ def deposit(
     disable it reaches the primary administrator (R-D1).
     """
     extension = extensions.get_extension(scope, number)
-    caller = _clean_caller(caller_number)
+    caller = clean_caller_number(caller_number)
     when = _clean_time(received_at)
     file_type = storage.check(data, scope.settings.message_max_bytes)
     name = storage.new_storage_name(scope.account_id, file_type)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phonedesk.models.base import Base, UTCDateTime, utcnow
@@ -49,9 +50,27 @@ class Profile(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    @property
+    # The one notion of "live" and "active", for an instance and in a query alike
+    # (``select(Profile).where(Profile.is_active)``), so that no module spells them again.
+    @hybrid_property
+    def is_live(self) -> bool:
+        """Not archived (R-D4): still in lists, the directory and SCIM."""
+        return self.archived_at is None
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls) -> ColumnElement[bool]:
+        return cls.archived_at.is_(None)
+
+    @hybrid_property
     def is_active(self) -> bool:
+        """Live and not disabled (R-D1): may sign in, hold extensions, have admin rights."""
         return self.status == ACTIVE and self.archived_at is None
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status == ACTIVE, cls.archived_at.is_(None))
 
     @property
     def display_name(self) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from phonedesk.api.common import IfMatch, Limit, Offset, Page, Search, etag, expected_version
 from phonedesk.api.deps import ReadScope, WriteScope
 from phonedesk.models import Profile
-from phonedesk.profiles import service
+from phonedesk.profiles import roles, service
 from phonedesk.profiles.schemas import (
     AdminOut,
     PrimaryAdminTransfer,
@@ -111,7 +111,7 @@ def enable_profile(
             summary="Grant, change or remove admin rights")
 def set_role(profile_id: str, body: RoleUpdate, scope: WriteScope,
              response: Response) -> ProfileOut:
-    return _out(scope, service.set_role(scope, profile_id, body.role), response)
+    return _out(scope, roles.set_role(scope, profile_id, body.role), response)
 
 
 @router.post("/profiles/{profile_id}/setup-link", response_model=ProfileOut,
@@ -122,10 +122,10 @@ def resend_setup_link(profile_id: str, scope: WriteScope, response: Response) ->
 
 @router.get("/roles", response_model=list[AdminOut], summary="Profiles with admin rights")
 def list_admins(scope: ReadScope) -> list[AdminOut]:
-    rows = service.list_admins(scope)
+    rows = roles.list_admins(scope)
     result = []
     for profile in rows:
-        role = service.role_of(scope.account, profile)
+        role = roles.role_of(scope.account, profile)
         result.append(AdminOut(profile_id=profile.public_id, first_name=profile.first_name,
                                last_name=profile.last_name, username=profile.username,
                                role=role))
@@ -136,4 +136,4 @@ def list_admins(scope: ReadScope) -> list[AdminOut]:
             summary="Transfer the primary administrator role")
 def transfer_primary_admin(body: PrimaryAdminTransfer, scope: WriteScope,
                            response: Response) -> ProfileOut:
-    return _out(scope, service.transfer_primary_admin(scope, body.profile_id), response)
+    return _out(scope, roles.transfer_primary_admin(scope, body.profile_id), response)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 
 from phonedesk.errors import ValidationFailed
+from phonedesk.text import refuse_control_characters
 
 NAME_MAX = 50
 EMAIL_MAX = 254
@@ -24,24 +25,17 @@ _USERNAME_PUNCTUATION = frozenset(" ._-@+'")
 # The common case of the character rule below, checked in one regex call.
 _PLAIN_USERNAME = re.compile(r"[A-Za-z0-9 ._\-@+']*")
 
-FIELD_LABELS = {
-    "first_name": "First Name",
-    "last_name": "Last Name",
-    "email": "Email Address",
-    "username": "Username",
-    "custom_field_1": "Custom Field 1",
-    "custom_field_2": "Custom Field 2",
-    "custom_field_3": "Custom Field 3",
-}
 
 
-def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+def _default_label(field: str) -> str:
+    """``first_name`` → "First Name"; callers pass the catalogue's or the account's label."""
+    return field.replace("_", " ").title()
 
 
-def clean_name(value: str | None, field: str) -> str:
-    """A first or last name: 1–50 characters after trimming, no control characters."""
-    label = FIELD_LABELS[field]
+def clean_name(value: str | None, field: str, *, label: str | None = None) -> str:
+    """A first or last name (or caller ID): 1–50 characters after trimming, no control
+    characters. ``label`` names the field in messages (see :mod:`phonedesk.profiles.fields`)."""
+    label = label or _default_label(field)
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text:
         raise ValidationFailed(f"{label} is required.", code="required", field=field)
@@ -51,13 +45,7 @@ def clean_name(value: str | None, field: str) -> str:
             code="too_long",
             field=field,
         )
-    if _has_control_characters(text):
-        raise ValidationFailed(
-            f"{label} contains a control character (such as a tab or line break); remove it.",
-            code="invalid_characters",
-            field=field,
-        )
-    return text
+    return refuse_control_characters(text, label=label, field=field)
 
 
 # An ASCII dot-atom local part (RFC 5322 atext separated by single dots): for such an
@@ -88,9 +76,8 @@ def _validated_email(text: str) -> str:
     return validate_email(text, check_deliverability=False).normalized
 
 
-def clean_email(value: str | None, field: str = "email") -> str:
+def clean_email(value: str | None, field: str = "email", *, label: str = "Email Address") -> str:
     """A syntactically valid address of at most 254 characters; no DNS look-up."""
-    label = FIELD_LABELS.get(field, "Email address")
     text = (value or "").strip()
     if not text:
         raise ValidationFailed(f"{label} is required.", code="required", field=field)
@@ -98,6 +85,7 @@ def clean_email(value: str | None, field: str = "email") -> str:
         raise ValidationFailed(
             f"{label} can be at most {EMAIL_MAX} characters.", code="too_long", field=field
         )
+    refuse_control_characters(text, label=label, field=field)
     try:
         return _validated_email(text)
     except EmailNotValidError as exc:
@@ -153,6 +141,7 @@ def clean_username(value: str | None, email: str) -> str:
         )
     if _PLAIN_USERNAME.fullmatch(text):  # ASCII letters, digits, allowed punctuation
         return text
+    refuse_control_characters(text, label="Username", field="username")
     bad = sorted({ch for ch in text if not _username_character_ok(ch)})
     if bad:
         shown = " ".join(repr(ch) for ch in bad[:5])
@@ -186,15 +175,10 @@ def clean_custom_field(value: str | None, number: int, label: str | None = None)
     text = (value or "").strip()
     if not text:
         return None
-    shown = label or FIELD_LABELS[field]
+    shown = label or _default_label(field)
     if len(text) > CUSTOM_FIELD_MAX:
         raise ValidationFailed(
             f"{shown} can be at most {CUSTOM_FIELD_MAX} characters.", code="too_long", field=field
         )
-    if _has_control_characters(text.replace("\n", "").replace("\r", "")):
-        raise ValidationFailed(
-            f"{shown} contains a control character; remove it.",
-            code="invalid_characters",
-            field=field,
-        )
-    return text
+    # A value may span lines (a CSV cell can quote line breaks); nothing else is allowed.
+    return refuse_control_characters(text, label=shown, field=field, allow_line_breaks=True)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from phonedesk.models import Account, Profile
-from phonedesk.profiles.service import role_of
+from phonedesk.profiles.roles import role_of
 
 Text = Field(default=None, max_length=1000)
 

@@ -1,8 +1,9 @@
-"""User profile lifecycle: create, read, update, disable, enable, delete, roles.
+"""User profile lifecycle: create, read, update, disable, enable, delete.
 
-Rules R-P1–R-P5, R-D1, R-D3, R-D4, R-AC2 and R-AD1 live here and nowhere else.
-Every function flushes but never commits: the interface that called it owns the
-transaction.
+Rules R-P1–R-P5, R-D1, R-D3 and R-D4 live here and nowhere else; roles and the
+primary administrator are in :mod:`phonedesk.profiles.roles`, external ids and
+deprovisioning in :mod:`phonedesk.profiles.provisioning`. Every function
+flushes but never commits: the interface that called it owns the transaction.
 """
 
 from __future__ import annotations
@@ -14,103 +15,72 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 
 from phonedesk.audit import service as audit
-from phonedesk.auth import sessions, setup_links
-from phonedesk.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from phonedesk.auth import setup_links
+from phonedesk.errors import Conflict, ValidationFailed
 from phonedesk.extensions import population
-from phonedesk.models import Account, Extension, Profile
+from phonedesk.models import Account, Profile
 from phonedesk.models.base import new_public_id, utcnow
-from phonedesk.models.profile import ACTIVE, DISABLED, ROLE_ADMIN, ROLE_PRIMARY, ROLE_READ_ONLY
-from phonedesk.models.web_session import KIND_ADMIN
+from phonedesk.models.profile import ACTIVE, DISABLED
 from phonedesk.outbox import service as outbox
-from phonedesk.profiles import rules
+from phonedesk.profiles import fields, rules
+
+# Callers reach these through this module as they always have; they live where
+# they belong (one stored profile in records, admin rights and the PA in roles).
+from phonedesk.profiles.records import (
+    check_version,
+    extension_numbers,
+    get_by_username,
+    get_profile,
+    record,
+    revoke_access,
+    touch,
+)
+from phonedesk.profiles.roles import (
+    ROLE_LABELS,
+    is_admin,
+    list_admins,
+    primary_admin,
+    role_of,
+    set_role,
+    transfer_primary_admin,
+)
 from phonedesk.scope import Scope
 
-EDITABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "username",
-    "custom_field_1",
-    "custom_field_2",
-    "custom_field_3",
-)
-ROLE_LABELS = {
-    ROLE_PRIMARY: "primary administrator",
-    ROLE_ADMIN: "administrator",
-    ROLE_READ_ONLY: "read-only administrator",
-}
+__all__ = [
+    "ROLE_LABELS",
+    "ProfileQuery",
+    "clean_fields",
+    "create_profile",
+    "delete_profile",
+    "disable_profile",
+    "enable_profile",
+    "extension_numbers",
+    "get_by_username",
+    "get_profile",
+    "list_admins",
+    "list_profiles",
+    "primary_admin",
+    "resend_setup_link",
+    "revoke_access",
+    "role_of",
+    "set_role",
+    "snapshot",
+    "transfer_primary_admin",
+    "update_profile",
+]
 
-def role_of(account: Account, profile: Profile) -> str | None:
-    """The profile's role as users see it; the primary role is derived (R-AC2)."""
-    if account.primary_admin_id == profile.id:
-        return ROLE_PRIMARY
-    return profile.admin_role
+EDITABLE_FIELDS = fields.KEYS
 
 
 def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
-    """The audited view of a profile."""
-    return {
-        "first_name": profile.first_name,
-        "last_name": profile.last_name,
-        "email": profile.email,
-        "username": profile.username,
-        "custom_field_1": profile.custom_field_1,
-        "custom_field_2": profile.custom_field_2,
-        "custom_field_3": profile.custom_field_3,
-        "status": profile.status,
-        "role": role_of(account, profile),
-    }
-
-
-def revoke_access(scope: Scope, profile: Profile, *, kind: str | None = None) -> None:
-    """End the profile's sessions (of one kind, or all) at once (R-D1, R-V2)."""
-    sessions.end_for_profile(scope.db, profile.id, kind=kind)
-
-
-def _audit(scope: Scope, action: str, profile: Profile, **changes: Any) -> None:
-    """One audit event about ``profile`` (R-AU1); ``changes`` are before/after/detail."""
-    audit.record(
-        scope,
-        action,
-        target_type="profile",
-        target_id=profile.public_id,
-        target_label=profile.display_name,
-        **changes,
-    )
+    """The audited view of a profile: every field, its status and role."""
+    data: dict[str, Any] = {key: getattr(profile, key) for key in fields.KEYS}
+    data["status"] = profile.status
+    data["role"] = role_of(account, profile)
+    return data
 
 
 # --- reading -----------------------------------------------------------------
-
-
-def get_profile(scope: Scope, public_id: str) -> Profile:
-    """A live profile of this account, or NotFound (archived ones are gone, R-D4)."""
-    profile = scope.db.scalar(
-        select(Profile).where(
-            Profile.public_id == public_id,
-            Profile.account_id == scope.account_id,
-            Profile.archived_at.is_(None),
-        )
-    )
-    if profile is None:
-        raise NotFound("No such user profile.", code="profile_not_found")
-    return profile
-
-
-def get_by_username(scope: Scope, username: str) -> Profile | None:
-    """The account's profile signing in as ``username`` (compared as R-P2 says)."""
-    return scope.db.scalar(
-        select(Profile).where(
-            Profile.username_key == rules.username_key(username),
-            Profile.account_id == scope.account_id,
-        )
-    )
-
-
-def primary_admin(scope: Scope) -> Profile:
-    pa = scope.db.get(Profile, scope.account.primary_admin_id)
-    if pa is None:  # pragma: no cover - an account is created with its PA
-        raise Conflict("This account has no primary administrator.")
-    return pa
 
 
 SORTABLE = {
@@ -152,7 +122,7 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
             f"Cannot sort by “{query.sort}”; use one of {', '.join(SORTABLE)}.", field="sort"
         )
     stmt = select(Profile).where(
-        Profile.account_id == scope.account_id, Profile.archived_at.is_(None)
+        Profile.account_id == scope.account_id, Profile.is_live
     )
     if query.q and query.q.strip():
         stmt = stmt.where(_search(query.q))
@@ -166,39 +136,47 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
     return list(rows), total
 
 
-def extension_numbers(scope: Scope, profile_ids: list[int]) -> dict[int, list[str]]:
-    """The extension numbers assigned to each profile, in one query."""
-    result: dict[int, list[str]] = {pid: [] for pid in profile_ids}
-    if not profile_ids:
-        return result
-    rows = scope.db.execute(
-        select(Extension.profile_id, Extension.number)
-        .where(Extension.account_id == scope.account_id, Extension.profile_id.in_(profile_ids))
-        .order_by(Extension.number)
-    )
-    for pid, number in rows:
-        if pid is not None:
-            result[pid].append(number)
-    return result
-
-
 # --- validation --------------------------------------------------------------
 
 
-def clean_fields(account: Account, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate every given field; the username default needs the email (R-P2)."""
-    cleaned: dict[str, Any] = {}
-    for field in ("first_name", "last_name"):
-        if field in values:
-            cleaned[field] = rules.clean_name(values[field], field)
-    if "email" in values:
-        cleaned["email"] = rules.clean_email(values["email"])
-    labels = account.custom_labels()
-    for n in (1, 2, 3):
-        key = f"custom_field_{n}"
-        if key in values:
-            cleaned[key] = rules.clean_custom_field(values[key], n, labels.get(n))
+def clean_fields(
+    account: Account, values: Mapping[str, Any], current: Profile | None = None
+) -> dict[str, Any]:
+    """Validate every given field but the username, whose default needs the email (R-P2).
+
+    Disabled custom fields are left out of the result (see :func:`_refuse_disabled`),
+    so they never change; ``current`` is the profile being edited, if any.
+    """
+    labels = fields.labels(account)
+    cleaned = {
+        field.key: field.clean(values[field.key], label=labels[field.key])
+        for field in fields.FIELDS
+        if field is not fields.USERNAME and field.key in values
+    }
+    _refuse_disabled(account, cleaned, current)
     return cleaned
+
+
+def _refuse_disabled(account: Account, cleaned: dict[str, Any], current: Profile | None) -> None:
+    """R-P4: a custom field without a label is disabled: it cannot be given a value.
+
+    Empty, or what the field already holds (a value kept from before its label was
+    removed, sent back by a SCIM round trip), is no change and is dropped quietly.
+    """
+    named = account.custom_labels()
+    for field in fields.CUSTOM:
+        if field.number in named or field.key not in cleaned:
+            continue
+        value = cleaned.pop(field.key)
+        held = getattr(current, field.key) if current is not None else None
+        if value is not None and value != held:
+            raise ValidationFailed(
+                f"{field.label} has no label in this account, so it is disabled and cannot "
+                "hold a value. Give it a label (Edit Viewable/Hidden Fields, or "
+                "PUT /api/v1/settings/profile-fields) first.",
+                code="custom_field_disabled",
+                field=field.key,
+            )
 
 
 def _ensure_username_free(scope: Scope, username: str, exclude_id: int | None) -> str:
@@ -213,19 +191,6 @@ def _ensure_username_free(scope: Scope, username: str, exclude_id: int | None) -
             field="username",
         )
     return key
-
-
-def _check_version(profile: Profile, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != profile.version:
-        raise PreconditionFailed(
-            "This profile was changed by someone else since you loaded it. Reload and try again.",
-            code="stale_version",
-        )
-
-
-def _touch(profile: Profile) -> None:
-    profile.version += 1
-    profile.updated_at = utcnow()
 
 
 # --- changing ----------------------------------------------------------------
@@ -268,7 +233,7 @@ def create_profile(
     )
     scope.db.add(profile)
     scope.db.flush()
-    _audit(
+    record(
         scope,
         "profile.created",
         profile,
@@ -286,13 +251,13 @@ def update_profile(
 ) -> Profile:
     """Change some fields; names and email flow to unedited extension fields (R-E4)."""
     profile = get_profile(scope, public_id)
-    _check_version(profile, expected_version)
+    check_version(profile, expected_version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(
             f"Unknown field “{sorted(unknown)[0]}”.", field=sorted(unknown)[0]
         )
-    cleaned = clean_fields(scope.account, changes)
+    cleaned = clean_fields(scope.account, changes, profile)
     if "username" in changes:
         email = cleaned.get("email", profile.email)
         cleaned["username"] = rules.clean_username(changes["username"], email)
@@ -304,11 +269,11 @@ def update_profile(
         profile.username_key = _ensure_username_free(scope, cleaned["username"], profile.id)
     for key in changed:
         setattr(profile, key, cleaned[key])
-    _touch(profile)
+    touch(profile)
     scope.db.flush()
     population.flow_profile_changes(scope.db, scope.account, profile, changed)
     old, new = audit.diff(before, snapshot(scope.account, profile))
-    _audit(
+    record(
         scope,
         "profile.updated",
         profile,
@@ -323,26 +288,26 @@ def disable_profile(
 ) -> Profile:
     """Offboard in one step (R-D1): no sign-in, no links, extensions to the PA."""
     profile = get_profile(scope, public_id)
-    _check_version(profile, expected_version)
+    check_version(profile, expected_version)
     if scope.account.primary_admin_id == profile.id:
         raise Conflict(
             "The primary administrator cannot be disabled. Transfer the primary administrator "
             "role to another administrator first.",
             code="primary_admin_cannot_be_disabled",
         )
-    if profile.status == DISABLED:
+    if not profile.is_active:
         return profile
     before = snapshot(scope.account, profile)
     numbers = extension_numbers(scope, [profile.id])[profile.id]
     profile.status = DISABLED
-    _touch(profile)
+    touch(profile)
     setup_links.void_links(scope, profile)
     revoke_access(scope, profile)
     population.release_to_primary_admin(
         scope.db, scope.account, primary_admin(scope), profile_id=profile.id
     )
     scope.db.flush()
-    _audit(
+    record(
         scope,
         "profile.disabled",
         profile,
@@ -358,13 +323,13 @@ def enable_profile(
 ) -> Profile:
     """Restore sign-in (R-D3); former extensions stay with the PA."""
     profile = get_profile(scope, public_id)
-    _check_version(profile, expected_version)
-    if profile.status == ACTIVE:
+    check_version(profile, expected_version)
+    if profile.is_active:
         return profile
     profile.status = ACTIVE
-    _touch(profile)
+    touch(profile)
     scope.db.flush()
-    _audit(
+    record(
         scope,
         "profile.enabled",
         profile,
@@ -379,15 +344,15 @@ def delete_profile(
 ) -> Profile:
     """Archive a profile that holds nothing (R-D4)."""
     profile = get_profile(scope, public_id)
-    _check_version(profile, expected_version)
+    check_version(profile, expected_version)
     numbers = extension_numbers(scope, [profile.id])[profile.id]
-    is_admin = role_of(scope.account, profile) is not None and profile.status == ACTIVE
-    if numbers or is_admin:
+    admin = is_admin(scope.account, profile)
+    if numbers or admin:
         holds = []
         if numbers:
             holds.append(f"assigned to extension{'s' if len(numbers) > 1 else ''} "
                          + ", ".join(numbers))
-        if is_admin:
+        if admin:
             holds.append("an administrator")
         raise Conflict(
             f"{profile.display_name} is still {' and '.join(holds)}. Disable the profile "
@@ -398,11 +363,11 @@ def delete_profile(
     profile.archived_at = utcnow()
     profile.username_key = None
     profile.admin_role = None
-    _touch(profile)
+    touch(profile)
     setup_links.void_links(scope, profile)
     revoke_access(scope, profile)
     scope.db.flush()
-    _audit(
+    record(
         scope,
         "profile.deleted",
         profile,
@@ -411,81 +376,10 @@ def delete_profile(
     return profile
 
 
-def set_role(scope: Scope, public_id: str, role: str | None) -> Profile:
-    """Grant, change or remove admin rights (R-AD1)."""
-    if role not in (None, ROLE_ADMIN, ROLE_READ_ONLY):
-        raise ValidationFailed(
-            "Role must be administrator, read_only_administrator or none. To make someone "
-            "primary administrator, use the transfer.",
-            field="role",
-        )
-    profile = get_profile(scope, public_id)
-    if scope.account.primary_admin_id == profile.id:
-        raise Conflict(
-            "The primary administrator's role cannot be changed. Transfer the primary "
-            "administrator role to another administrator first.",
-            code="primary_admin_role_fixed",
-            field="role",
-        )
-    if role is not None and profile.status != ACTIVE:
-        raise Conflict(
-            "Only active profiles can be given admin rights.", code="profile_disabled"
-        )
-    old = profile.admin_role
-    if old == role:
-        return profile
-    profile.admin_role = role
-    _touch(profile)
-    scope.db.flush()
-    if role is None:
-        revoke_access(scope, profile, kind=KIND_ADMIN)
-    if role is not None and old is None and profile.password_hash is None:
-        context = setup_links.email_context(scope, profile)
-        context["role_label"] = ROLE_LABELS[role]
-        outbox.enqueue(scope, kind="admin_granted", to=profile.email, template="admin_granted",
-                       context=context)
-    _audit(
-        scope,
-        "profile.role_changed",
-        profile,
-        before={"role": old},
-        after={"role": role},
-    )
-    return profile
-
-
-def transfer_primary_admin(scope: Scope, to_public_id: str) -> Profile:
-    """Make another active administrator the PA (R-AC2); held extensions follow."""
-    target = get_profile(scope, to_public_id)
-    current = primary_admin(scope)
-    if target.id == current.id:
-        return target
-    if target.status != ACTIVE or target.admin_role != ROLE_ADMIN:
-        raise Conflict(
-            "The primary administrator role can only go to an active profile with "
-            "administrator rights. Give the profile administrator rights first.",
-            code="not_an_administrator",
-        )
-    scope.account.primary_admin_id = target.id
-    current.admin_role = ROLE_ADMIN
-    _touch(target)
-    _touch(current)
-    scope.db.flush()
-    population.repopulate_held(scope.db, scope.account, target)
-    _audit(
-        scope,
-        "account.primary_admin_transferred",
-        target,
-        before={"primary_admin": current.public_id},
-        after={"primary_admin": target.public_id},
-    )
-    return target
-
-
 def resend_setup_link(scope: Scope, public_id: str) -> Profile:
     """Send a fresh setup link to a profile that has no password yet (voids older ones)."""
     profile = get_profile(scope, public_id)
-    if profile.status != ACTIVE:
+    if not profile.is_active:
         raise Conflict("Disabled profiles cannot get a setup link.", code="profile_disabled")
     if profile.password_hash is not None:
         raise Conflict(
@@ -494,79 +388,5 @@ def resend_setup_link(scope: Scope, public_id: str) -> Profile:
         )
     outbox.enqueue(scope, kind="setup_link", to=profile.email, template="setup_link",
                    context=setup_links.email_context(scope, profile))
-    _audit(scope, "profile.setup_link_sent", profile)
-    return profile
-
-
-def list_admins(scope: Scope) -> list[Profile]:
-    """Active profiles with admin rights, the primary administrator among them."""
-    return list(
-        scope.db.scalars(
-            select(Profile)
-            .where(
-                Profile.account_id == scope.account_id,
-                Profile.archived_at.is_(None),
-                Profile.status == ACTIVE,
-                Profile.admin_role.is_not(None),
-            )
-            .order_by(Profile.last_name, Profile.first_name)
-        )
-    )
-
-
-def deprovision_profile(
-    scope: Scope, public_id: str, *, expected_version: int | None = None
-) -> Profile:
-    """Remove a profile for an identity provider (R-D4, SCIM delete).
-
-    An active profile is disabled first, exactly as an administrator would
-    (R-D1: extensions to the PA, sessions and links voided), so that nothing it
-    held stands in the way of the archive that follows.
-    """
-    profile = get_profile(scope, public_id)
-    _check_version(profile, expected_version)
-    if profile.status == ACTIVE:
-        disable_profile(scope, public_id)
-    return delete_profile(scope, public_id)
-
-
-EXTERNAL_ID_MAX = 255
-
-
-def clean_external_id(value: str | None) -> str | None:
-    """An identity provider's id for a profile: kept exactly as sent, bounded."""
-    if value is None or value == "":
-        return None
-    if len(value) > EXTERNAL_ID_MAX:
-        raise ValidationFailed(
-            f"The external id can be at most {EXTERNAL_ID_MAX} characters.",
-            code="too_long",
-            field="external_id",
-        )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValidationFailed(
-            "The external id contains a control character.",
-            code="invalid_characters",
-            field="external_id",
-        )
-    return value
-
-
-def set_external_id(scope: Scope, public_id: str, external_id: str | None) -> Profile:
-    """Record (or clear) the identifier an identity provider keeps for the profile."""
-    external_id = clean_external_id(external_id)
-    profile = get_profile(scope, public_id)
-    if profile.external_id == external_id:
-        return profile
-    before = profile.external_id
-    profile.external_id = external_id
-    _touch(profile)
-    scope.db.flush()
-    _audit(
-        scope,
-        "profile.external_id_changed",
-        profile,
-        before={"external_id": before},
-        after={"external_id": external_id},
-    )
+    record(scope, "profile.setup_link_sent", profile)
     return profile

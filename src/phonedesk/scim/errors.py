@@ -9,15 +9,15 @@ PATCH) are :class:`ScimRequestError`, which carries its own status and keyword.
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from scim2_models import Error, SCIMException
 from starlette.responses import Response
 
-from phonedesk.api.errors import Problem, register_renderer
+from phonedesk.api.errors import Problem, add_renderer
 from phonedesk.errors import DomainError, ValidationFailed
-from phonedesk.profiles.rules import USERNAME_MAX
+from phonedesk.profiles.fields import USERNAME
 
 MEDIA_TYPE = "application/scim+json"
 
@@ -49,7 +49,7 @@ def from_scim2(exc: ValidationError | SCIMException) -> ScimRequestError:
 
 
 _USERNAME_HINT = (
-    f" PhoneDesk usernames are sign-in names of at most {USERNAME_MAX} characters: in "
+    f" PhoneDesk usernames are sign-in names of at most {USERNAME.limit} characters: in "
     "the identity provider, map userName to a shorter attribute (for example the "
     "part of the email address before the @, or mailNickname)."
 )
@@ -80,12 +80,6 @@ def render_scim(request: Request, problem: Problem) -> Response:
     return JSONResponse(body, status_code=status, headers=problem.headers, media_type=MEDIA_TYPE)
 
 
-_installed = False
-
-
-def install() -> None:
-    """Render errors under /scim/ as SCIM errors (once per process)."""
-    global _installed
-    if not _installed:
-        register_renderer("/scim/", render_scim)
-        _installed = True
+def install(app: FastAPI) -> None:
+    """Render ``app``'s errors under /scim/ as SCIM errors."""
+    add_renderer(app, "/scim/", render_scim)

@@ -14,11 +14,11 @@ from typing import Any
 from scim2_models import Meta
 
 from phonedesk.models import Profile
-from phonedesk.models.profile import ACTIVE
+from phonedesk.profiles import fields as catalogue
 from phonedesk.scim.errors import ScimRequestError
 from phonedesk.scim.models import EXTENSION_SCHEMA, ProfileFields, User, UserEmail, UserName
 
-CUSTOM_FIELDS = ("custom_field_1", "custom_field_2", "custom_field_3")
+CUSTOM_FIELDS = catalogue.CUSTOM_KEYS
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def to_resource(profile: Profile, base_url: str) -> User:
         user_name=profile.username,
         name=UserName(given_name=profile.first_name, family_name=profile.last_name),
         emails=[UserEmail(value=profile.email, type="work")],
-        active=profile.status == ACTIVE,
+        active=profile.is_active,
         meta=Meta(
             resource_type="User",
             created=profile.created_at,

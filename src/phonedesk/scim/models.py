@@ -131,7 +131,8 @@ def extension_schema(labels: dict[int, str]) -> Schema:
         attribute.description = (
             f"Custom field {n} (“{label}”), at most 100 characters."
             if label
-            else f"Custom field {n} (no label set), at most 100 characters."
+            else f"Custom field {n} (no label set: disabled, a value for it is refused "
+            "until an administrator gives it a label)."
         )
     return schema
 

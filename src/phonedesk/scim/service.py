@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from phonedesk.models import Profile
-from phonedesk.models.profile import ACTIVE
-from phonedesk.profiles import rules
+from phonedesk.profiles import provisioning, rules
 from phonedesk.profiles import service as profiles
 from phonedesk.scim.filters import Criteria
 from phonedesk.scim.mapping import ProfileState
@@ -30,7 +29,7 @@ class UserQuery:
 def list_users(scope: Scope, query: UserQuery) -> tuple[list[Profile], int]:
     """A page of live profiles (disabled ones included) in a stable order, and the total."""
     stmt = select(Profile).where(
-        Profile.account_id == scope.account_id, Profile.archived_at.is_(None)
+        Profile.account_id == scope.account_id, Profile.is_live
     )
     for username in query.criteria.usernames:
         stmt = stmt.where(Profile.username_key == rules.username_key(username))
@@ -58,7 +57,7 @@ def create_user(scope: Scope, state: ProfileState) -> Profile:
         custom_field_1=state.custom_fields["custom_field_1"],
         custom_field_2=state.custom_fields["custom_field_2"],
         custom_field_3=state.custom_fields["custom_field_3"],
-        external_id=profiles.clean_external_id(state.external_id),
+        external_id=provisioning.clean_external_id(state.external_id),
     )
     if state.active is False:
         profiles.disable_profile(scope, profile.public_id)
@@ -73,10 +72,10 @@ def apply_user(
     ``If-Match`` is checked by the first call, before anything changes.
     """
     profiles.update_profile(scope, public_id, state.changes(), expected_version=expected_version)
-    profiles.set_external_id(scope, public_id, state.external_id)
+    provisioning.set_external_id(scope, public_id, state.external_id)
     profile = profiles.get_profile(scope, public_id)
-    if state.active is False and profile.status == ACTIVE:
+    if state.active is False and profile.is_active:
         profile = profiles.disable_profile(scope, public_id)
-    elif state.active is True and profile.status != ACTIVE:
+    elif state.active is True and not profile.is_active:
         profile = profiles.enable_profile(scope, public_id)
     return profile

@@ -22,7 +22,7 @@ from scim2_models import (
 from phonedesk.api.common import IfMatch, expected_version
 from phonedesk.errors import NotFound
 from phonedesk.models import Profile
-from phonedesk.models.profile import ACTIVE
+from phonedesk.profiles import provisioning
 from phonedesk.profiles import service as profiles
 from phonedesk.scim import models, service
 from phonedesk.scim.errors import from_scim2
@@ -220,7 +220,7 @@ def replace_user(
     params = _response_parameters(attributes, excluded_attributes)
     version = expected_version(if_match)
     current = profiles.get_profile(scope, user_id)
-    user = _parse_user(body, Context.RESOURCE_REPLACEMENT_REQUEST, active=current.status == ACTIVE)
+    user = _parse_user(body, Context.RESOURCE_REPLACEMENT_REQUEST, active=current.is_active)
     state = keep_unsent(to_state(user), body, current)
     profile = service.apply_user(scope, user_id, state, expected_version=version)
     return _user_response(scope, profile, Context.RESOURCE_REPLACEMENT_RESPONSE, params)
@@ -252,5 +252,5 @@ def patch_user(
 
 @router.delete("/Users/{user_id}", status_code=204)
 def delete_user(user_id: UserId, scope: WriteScim, if_match: IfMatch = None) -> Response:
-    profiles.deprovision_profile(scope, user_id, expected_version=expected_version(if_match))
+    provisioning.deprovision_profile(scope, user_id, expected_version=expected_version(if_match))
     return Response(status_code=204)

@@ -16,7 +16,6 @@ from phonedesk.web.templating import WEB_DIR
 
 # Errors under these prefixes render as HTML pages, never JSON or a stack trace.
 PAGE_PREFIXES = ("/admin", "/portal")
-_renderers_registered = False
 
 
 def install(app: FastAPI) -> None:
@@ -30,10 +29,7 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
     app.add_exception_handler(SignInRequired, sign_in_required)
-    global _renderers_registered
-    if not _renderers_registered:  # the registry is process-wide; apps are made per test
-        for prefix in PAGE_PREFIXES:
-            errors.register_renderer(prefix, render_problem)
-        _renderers_registered = True
+    for prefix in PAGE_PREFIXES:
+        errors.add_renderer(app, prefix, render_problem)
     for router in pages.routers:
         app.include_router(router, include_in_schema=False)

@@ -6,23 +6,27 @@ Thin pages over :mod:`phonedesk.directory.service`, :mod:`phonedesk.audit.servic
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
+from phonedesk.api.common import streamed_csv
+from phonedesk.audit import export
 from phonedesk.audit import service as audit
 from phonedesk.auth import tokens
 from phonedesk.auth.web import AdminAction, AdminPage
-from phonedesk.directory import service as directory
 from phonedesk.models.token import KIND_API, KIND_SCIM
 from phonedesk.outbox import queue
-from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
+from phonedesk.web.pages.common import (
+    FormErrors,
+    attempt,
+    paged,
+    redirect,
+    render,
+    render_directory,
+)
 
 router = APIRouter(prefix="/admin")
 
@@ -45,11 +49,7 @@ def directory_page(request: Request, web: AdminPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     """Active profiles with extensions, common areas included (R-DIR1)."""
-    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
-                                                              offset=offset),
-                       "/admin/directory", page, PAGE_SIZE, {"q": q})
-    return render(request, web, "directory.html", section="directory", entries=entries,
-                  q=q or "", pager=p, layout="_admin_layout.html", base="/admin/directory")
+    return render_directory(request, web, q, page, area="admin")
 
 
 def _day(value: str | None, field: str, errors: FormErrors) -> datetime | None:
@@ -97,41 +97,14 @@ def audit_page(request: Request, web: AdminPage, action: Text = None,
 
 
 @router.get("/audit.csv")
-def audit_export(web: AdminPage, action: Text = None, target_id: Text = None,
+def audit_export(request: Request, web: AdminPage, action: Text = None, target_id: Text = None,
                  target_type: Text = None, since: Text = None,
                  until: Text = None) -> Response:
-    """The filtered log as CSV: the same filter as the page (R-AU1)."""
-    errors = FormErrors()
-    flt = _audit_filter(action, target_id, target_type, since, until, errors)
-    rows = [[e.at.isoformat(), e.actor_label, e.action, e.target_type or "",
-             e.target_id or "", e.target_label or "",
-             json.dumps(e.before, ensure_ascii=False) if e.before else "",
-             json.dumps(e.after, ensure_ascii=False) if e.after else "",
-             json.dumps(e.detail, ensure_ascii=False) if e.detail else ""]
-            for e in audit.iter_events(web.scope, flt)]
-
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        buffer.write("\ufeff")
-        writer.writerow(["When (UTC)", "Who", "Action", "Target type", "Target ID", "Target",
-                         "Before", "After", "Detail"])
-        for row in rows:
-            writer.writerow([_neutral(v) for v in row])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    disposition = 'attachment; filename="audit-log.csv"'
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": disposition})
-
-
-def _neutral(value: str) -> str:
-    """Spreadsheets must not run a cell as a formula (the R-C6 rule, for this export too)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """The filtered log as CSV: the same filter as the page (R-AU1), the same writer as the
+    REST export (R-C6)."""
+    flt = _audit_filter(action, target_id, target_type, since, until, FormErrors())
+    return streamed_csv(request, web.scope, "audit-log.csv",
+                        lambda own: export.write_csv(own, flt, export.PAGE_LAYOUT))
 
 
 @router.get("/emails")
@@ -166,14 +139,8 @@ def create_token(request: Request, web: AdminAction,
                  kind: Annotated[str, Form(max_length=10)] = KIND_API,
                  name: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """Create a token; its secret is shown on this one response and never again."""
-    errors = FormErrors()
-    if len(name.strip()) > 100:
-        errors.add("name", "A token name can be at most 100 characters.")
-    result = None
-    if not errors:
-        result, errors = attempt(web, lambda: tokens.create_token(web.scope, kind=kind,
-                                                                  name=name),
-                                 known={"kind", "name"})
+    result, errors = attempt(web, lambda: tokens.create_token(web.scope, kind=kind, name=name),
+                             known={"kind", "name"})
     created, secret = result if result else (None, None)
     response = render(request, web, "admin/tokens.html", section="tokens",
                       rows=tokens.list_tokens(web.scope),

@@ -18,14 +18,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from phonedesk.api.errors import Problem
 from phonedesk.auth.web import WebContext
+from phonedesk.directory import service as directory
 from phonedesk.errors import DomainError
 from phonedesk.models.web_session import KIND_ADMIN
-from phonedesk.profiles import service as profiles
+from phonedesk.profiles import roles
 from phonedesk.web.templating import templates
 
 T = TypeVar("T")
 FLASH_COOKIE = "phonedesk_notice"
 FORM_ERROR = "_form"
+DIRECTORY_PAGE_SIZE = 50
 
 
 @dataclass
@@ -78,7 +80,7 @@ def layout_context(request: Request, web: WebContext | None) -> dict[str, Any]:
             csrf_token=web.csrf_token,
             can_write=web.can_write,
             is_admin_area=web.active.session.kind == KIND_ADMIN,
-            my_role=profiles.ROLE_LABELS.get(profiles.role_of(web.active.account, me) or ""),
+            my_role=roles.ROLE_LABELS.get(roles.role_of(web.active.account, me) or ""),
         )
     return ctx
 
@@ -164,6 +166,18 @@ def paged(fetch: Callable[[int, int], tuple[list[T], int]], base: str, page: int
     if p.page != page:
         rows, _ = fetch(size, p.offset)
     return rows, p
+
+
+def render_directory(request: Request, web: WebContext, q: str | None, page: int, *,
+                   area: str) -> Response:
+    """The Contact Directory (R-DIR1), the same page in the Account Manager and the portal."""
+    base = f"/{area}/directory"
+    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
+                                                              offset=offset),
+                       base, page, DIRECTORY_PAGE_SIZE, {"q": q})
+    return render(request, web, "directory.html", section="directory", entries=entries,
+                  q=q or "", pager=p, layout=f"_{area}_layout.html", base=base,
+                  errors=FormErrors())
 
 
 def render_problem(request: Request, problem: Problem) -> Response:

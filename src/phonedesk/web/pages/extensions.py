@@ -19,6 +19,7 @@ from phonedesk.errors import NotFound
 from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
+from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
@@ -27,13 +28,8 @@ router = APIRouter(prefix="/admin/extensions")
 PAGE_SIZE = 25
 CHOICES = 8
 FieldText = Annotated[str, Form(max_length=1000)]
-LABELS = {
-    "caller_id_first_name": "Caller ID first name",
-    "caller_id_last_name": "Caller ID last name",
-    "voicemail_email": "Voicemail-to-email address",
-    "fax_email": "Fax notification address",
-}
-NEW_PROFILE_FIELDS = ("first_name", "last_name", "email", "username")
+LABELS = service.FIELD_LABELS
+NEW_PROFILE_FIELDS = catalogue.STANDARD_KEYS
 
 
 @router.get("", name="extensions")
@@ -44,18 +40,14 @@ def list_page(request: Request, web: AdminPage,
     rows, p = paged(lambda limit, offset: service.list_extensions(
                         scope, service.ExtensionQuery(q=q, limit=limit, offset=offset)),
                     "/admin/extensions", page, PAGE_SIZE, {"q": q})
-    pa = profiles.primary_admin(scope)
     template = "admin/_extension_rows.html" if request.headers.get("hx-request") else (
         "admin/extensions.html")
-    return render(request, web, template, section="extensions", rows=rows, pa=pa, q=q or "",
-                  pager=p)
+    return render(request, web, template, section="extensions", rows=rows, q=q or "", pager=p)
 
 
 def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
-    scope = web.scope
-    assigned = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
-    pa = profiles.primary_admin(scope)
-    holder = assigned or pa
+    held = service.held(web.scope, extension)
+    assigned, holder = held.assigned, held.holder
     values = {f: getattr(extension, f) for f in POPULATED_FIELDS}
     sources = {f: ("edited" if getattr(extension, f"{f}_edited") else "profile")
                for f in POPULATED_FIELDS}
@@ -64,7 +56,7 @@ def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
         "ext": extension,
         "assigned": assigned,
         "holder": holder,
-        "pa": pa,
+        "pa": profiles.primary_admin(web.scope),
         "values": values,
         "orig": dict(values),
         "sources": sources,
@@ -115,7 +107,8 @@ def save(
     virtual_office_enabled: Annotated[str | None, Form(max_length=10)] = None,
     new_profile: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
-    """Save Changes: Virtual Office first (it decides the email), then assign, then edits."""
+    """Save Changes: one service call, which sets Virtual Office first (it decides the
+    email), then assigns, then applies the edits (R-E3, R-E4, R-V1)."""
     scope = web.scope
     values = {"caller_id_first_name": caller_id_first_name,
               "caller_id_last_name": caller_id_last_name,
@@ -124,29 +117,20 @@ def save(
             "caller_id_last_name": orig_caller_id_last_name,
             "voicemail_email": orig_voicemail_email, "fax_email": orig_fax_email}
     vo = virtual_office_enabled is not None
-    assigned_name: list[str] = []
+    # Only what the admin changed is an edit, so a new profile fills the rest (R-E3).
+    changes = {f: v.strip() for f, v in values.items() if v.strip() != orig[f].strip()}
 
-    def act() -> Extension:
-        extension = service.get_extension(scope, number)
-        current = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
-        service.update_extension(scope, number, {"virtual_office_enabled": vo},
-                                 expected_version=version)
-        if profile_id and (current is None or current.public_id != profile_id):
-            extension = service.assign_profile(scope, number, profile_id)
-            chosen = scope.db.get(Profile, extension.profile_id)
-            if chosen is not None:
-                assigned_name.append(chosen.display_name)
-        changes = {f: v.strip() for f, v in values.items() if v.strip() != orig[f].strip()}
-        if changes:
-            extension = service.update_extension(scope, number, changes)
-        return extension
+    def act() -> service.Saved:
+        return service.save(scope, number, profile_id=profile_id or None,
+                            virtual_office_enabled=vo, changes=changes,
+                            expected_version=version)
 
     known = set(POPULATED_FIELDS) | {"profile_id", "virtual_office_enabled"}
-    _, errors = attempt(web, act, known=known)
-    if not errors:
+    saved, errors = attempt(web, act, known=known)
+    if saved is not None:
         notice = f"Extension {number} saved."
-        if assigned_name:
-            notice = (f"Extension {number} saved and assigned to {assigned_name[0]}. "
+        if saved.assigned is not None:
+            notice = (f"Extension {number} saved and assigned to {saved.assigned.display_name}. "
                       f"An email about the extension was sent to them.")
         return redirect(f"/admin/extensions/{number}", notice)
     extension = service.get_extension(scope, number)
@@ -200,10 +184,9 @@ def create_profile(
 def remove_profile(number: str, web: AdminAction) -> Response:
     """Take the profile off this extension; the primary administrator holds it (R-D2)."""
     scope = web.scope
-    extension = service.get_extension(scope, number)
-    former = scope.db.get(Profile, extension.profile_id) if extension.profile_id else None
-    service.remove_profile(scope, number)
-    pa = profiles.primary_admin(scope)
+    former = service.read_extension(scope, number).assigned
+    held = service.held(scope, service.remove_profile(scope, number))
+    pa = held.holder
     notice = (f"{former.display_name if former else 'The profile'} was removed from extension "
               f"{number}. The primary administrator, {pa.display_name}, now holds it; its "
               "voicemails are kept.")

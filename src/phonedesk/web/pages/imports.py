@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from phonedesk.auth.web import AdminAction, AdminPage
 from phonedesk.bulk import service as bulk
-from phonedesk.bulk.staging import column_labels
+from phonedesk.bulk.columns import column_labels
 from phonedesk.models.bulk import APPLIED, CHANGED, ERROR, NEW, REJECTED, UNCHANGED
 from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
 
@@ -65,7 +65,7 @@ def verify(request: Request, import_id: str, web: AdminPage,
         tab = ERROR if counts[ERROR] else next((t for t, _ in TABS if counts[t]), NEW)
     p = pager(f"/admin/imports/{import_id}", page, PAGE_SIZE, counts[tab], {"tab": tab})
     rows, _ = bulk.list_rows(scope, batch, outcome=tab, limit=PAGE_SIZE, offset=p.offset)
-    labels = column_labels(scope.account.custom_labels())
+    labels = column_labels(scope.account)
     return render(request, web, "admin/import_verify.html", section="profiles", batch=batch,
                   counts=counts, tab=tab, tabs=TABS, rows=rows, pager=p, labels=labels,
                   custom=scope.account.custom_labels(), applied=batch.status == APPLIED,
@@ -89,6 +89,6 @@ def submit(request: Request, import_id: str, web: AdminAction) -> Response:
     rows, _ = bulk.list_rows(scope, batch, outcome=tab, limit=PAGE_SIZE)
     return render(request, web, "admin/import_verify.html", status_code=409, section="profiles",
                   batch=batch, counts=counts, tab=tab, tabs=TABS, rows=rows, pager=p,
-                  labels=column_labels(scope.account.custom_labels()),
+                  labels=column_labels(scope.account),
                   custom=scope.account.custom_labels(), applied=batch.status == APPLIED,
                   rejected=batch.status == REJECTED, errors=errors)

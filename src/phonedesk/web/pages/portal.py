@@ -12,15 +12,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
 from phonedesk.auth.web import PortalAction, PortalPage, WebContext
-from phonedesk.directory import service as directory
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.messages import service as messages
 from phonedesk.models import Extension
-from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
+from phonedesk.web.pages.common import attempt, redirect, render, render_directory
 
 router = APIRouter(prefix="/portal")
 
-PAGE_SIZE = 50
 Email = Annotated[str, Form(max_length=1000)]
 
 
@@ -96,9 +94,5 @@ def delete_message(message_id: str, web: PortalAction) -> Response:
 def directory_page(request: Request, web: PortalPage,
                    q: Annotated[str | None, Query(max_length=200)] = None,
                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
-    entries, p = paged(lambda limit, offset: directory.search(web.scope, q, limit=limit,
-                                                              offset=offset),
-                       "/portal/directory", page, PAGE_SIZE, {"q": q})
-    return render(request, web, "directory.html", section="directory", entries=entries,
-                  q=q or "", pager=p, layout="_portal_layout.html", base="/portal/directory",
-                  errors=FormErrors())
+    """The account's directory, for its signed-in portal users too (R-DIR1)."""
+    return render_directory(request, web, q, page, area="portal")

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from phonedesk.accounts import profile_fields
-from phonedesk.api.deps import get_database
+from phonedesk.api.common import streamed_csv
 from phonedesk.audit import service as audit
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.bulk import service as bulk
@@ -21,6 +21,8 @@ from phonedesk.errors import ValidationFailed
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.models import Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
+from phonedesk.profiles import fields as catalogue
+from phonedesk.profiles import roles
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
@@ -28,26 +30,14 @@ router = APIRouter(prefix="/admin/profiles")
 
 PAGE_SIZES = (25, 50, 100)
 FieldText = Annotated[str, Form(max_length=1000)]
-COLUMN_TITLES = {
-    "internal_id": "Internal ID",
-    "first_name": "First Name",
-    "last_name": "Last Name",
-    "email": "Email Address",
-    "username": "Username",
-    "extensions": "Extensions",
-    "status": "Status",
-    "role": "Role",
-}
 SORT_KEYS = {"first_name", "last_name", "email", "username", "status"}
-PROFILE_FIELDS = ("first_name", "last_name", "email", "username", "custom_field_1",
-                  "custom_field_2", "custom_field_3")
+PROFILE_FIELDS = catalogue.KEYS
 
 
-def _titles(fields: profile_fields.ProfileFields) -> dict[str, str]:
-    titles = dict(COLUMN_TITLES)
-    for n, label in fields.labels.items():
-        titles[f"custom_field_{n}"] = label or f"Custom Field {n}"
-    return titles
+def _titles(web: WebContext) -> dict[str, str]:
+    """The table's column titles: the catalogue's labels, custom fields under the account's."""
+    return {"internal_id": catalogue.INTERNAL_ID_LABEL, **catalogue.labels(web.scope.account),
+            **{extra: extra.title() for extra in profile_fields.TABLE_EXTRAS}}
 
 
 @router.get("", name="profiles")
@@ -74,14 +64,14 @@ def list_page(
                      "size": str(size) if size != 25 else None})
     fields = profile_fields.get_profile_fields(scope)
     numbers = profiles.extension_numbers(scope, [r.id for r in rows])
-    roles = {r.id: profiles.ROLE_LABELS.get(profiles.role_of(scope.account, r) or "")
-             for r in rows}
+    role_labels = {r.id: roles.ROLE_LABELS.get(roles.role_of(scope.account, r) or "")
+                   for r in rows}
     template = "admin/_profile_rows.html" if request.headers.get("hx-request") else (
         "admin/profiles.html")
     return render(request, web, template, section="profiles", rows=rows, numbers=numbers,
-                  roles=roles, q=q or "", sort=sort, order="desc" if descending else "asc",
+                  roles=role_labels, q=q or "", sort=sort, order="desc" if descending else "asc",
                   status=status or "", size=size, pager=p, fields=fields,
-                  titles=_titles(fields), sort_keys=SORT_KEYS, page_sizes=PAGE_SIZES,
+                  titles=_titles(web), sort_keys=SORT_KEYS, page_sizes=PAGE_SIZES,
                   field_errors=FormErrors())
 
 
@@ -125,17 +115,14 @@ def save_fields(
         return render(request, web, "admin/_fields_saved.html")
     fields = profile_fields.get_profile_fields(web.scope)
     return render(request, web, "admin/_fields_form.html", fields=fields, field_errors=errors,
-                  titles=_titles(fields), typed=typed, enabled=enabled, shown=shown)
+                  titles=_titles(web), typed=typed, enabled=enabled, shown=shown)
 
 
 # --- template and export (R-C2, R-C6) ----------------------------------------
 
 
 def _csv_response(web: WebContext, request: Request, filename: str) -> Response:
-    chunks = bulk.stream_csv(get_database(request), account_id=web.scope.account_id,
-                             actor=web.scope.actor, settings=web.scope.settings)
-    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return streamed_csv(request, web.scope, filename, bulk.write_csv)
 
 
 @router.get("/template.csv")
@@ -157,10 +144,9 @@ def new_page(request: Request, web: AdminPage) -> Response:
                   errors=FormErrors(), labels=web.scope.account.custom_labels())
 
 
-def _enabled_fields(values: dict[str, str], labels: Mapping[int, str]) -> dict[str, Any]:
-    """The typed values without custom fields the account has not enabled (R-C1)."""
-    return {k: v for k, v in values.items()
-            if not k.startswith("custom_field_") or int(k[-1]) in labels}
+def _inputs(labels: Mapping[int, str]) -> set[str]:
+    """The form's inputs: the standard fields and the custom fields that have a label."""
+    return {*catalogue.STANDARD_KEYS, *(catalogue.custom_key(n) for n in labels)}
 
 
 @router.post("/new")
@@ -172,13 +158,15 @@ def create(request: Request, web: AdminAction, first_name: FieldText = "",
               "username": username, "custom_field_1": custom_field_1,
               "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
     labels = web.scope.account.custom_labels()
-    kwargs: dict[str, Any] = _enabled_fields(values, labels)
 
     def act() -> Profile:
-        kwargs["username"] = kwargs["username"] or None
-        return profiles.create_profile(web.scope, **kwargs)
+        # A disabled custom field has no input, so it arrives empty (R-P4 in the service).
+        return profiles.create_profile(
+            web.scope, first_name=first_name, last_name=last_name, email=email,
+            username=username or None, custom_field_1=custom_field_1,
+            custom_field_2=custom_field_2, custom_field_3=custom_field_3)
 
-    created, errors = attempt(web, act, known=set(PROFILE_FIELDS))
+    created, errors = attempt(web, act, known=_inputs(labels))
     if created is not None:
         return redirect(f"/admin/profiles/{created.public_id}",
                         f"Profile {created.display_name} created. No email was sent; assign it "
@@ -193,7 +181,7 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
     pa = profiles.primary_admin(scope)
     events, events_total = audit.list_events(
         scope, audit.AuditFilter(target_type="profile", target_id=profile.public_id), limit=20)
-    role = profiles.role_of(scope.account, profile)
+    role = roles.role_of(scope.account, profile)
     held = ([e.number for e in my_extensions.list_own(scope, profile) if e.profile_id is None]
             if pa.id == profile.id else [])
     return {
@@ -204,7 +192,7 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
         "pa": pa,
         "is_pa": pa.id == profile.id,
         "role": role,
-        "role_label": profiles.ROLE_LABELS.get(role or ""),
+        "role_label": roles.ROLE_LABELS.get(role or ""),
         "labels": scope.account.custom_labels(),
         "values": {f: getattr(profile, f) or "" for f in PROFILE_FIELDS},
         "version": profile.version,
@@ -234,13 +222,11 @@ def save(request: Request, profile_id: str, web: AdminAction,
     values = {"first_name": first_name, "last_name": last_name, "email": email,
               "username": username, "custom_field_1": custom_field_1,
               "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
-    labels = scope.account.custom_labels()
-    changes = _enabled_fields(values, labels)
 
     def act() -> Profile:
-        return profiles.update_profile(scope, profile_id, changes, expected_version=version)
+        return profiles.update_profile(scope, profile_id, values, expected_version=version)
 
-    saved, errors = attempt(web, act, known=set(PROFILE_FIELDS))
+    saved, errors = attempt(web, act, known=_inputs(scope.account.custom_labels()))
     if saved is not None:
         return redirect(f"/admin/profiles/{profile_id}", "Profile saved.")
     profile = profiles.get_profile(scope, profile_id)
@@ -296,7 +282,7 @@ def set_role(request: Request, profile_id: str, web: AdminAction,
              role: Annotated[str, Form(max_length=40)] = "") -> Response:
     scope = web.scope
     return _action(request, web, profile_id,
-                   lambda: profiles.set_role(scope, profile_id, role or None),
+                   lambda: roles.set_role(scope, profile_id, role or None),
                    "Admin rights saved.")
 
 
@@ -304,7 +290,7 @@ def set_role(request: Request, profile_id: str, web: AdminAction,
 def transfer(request: Request, profile_id: str, web: AdminAction) -> Response:
     scope = web.scope
     return _action(request, web, profile_id,
-                   lambda: profiles.transfer_primary_admin(scope, profile_id),
+                   lambda: roles.transfer_primary_admin(scope, profile_id),
                    "This profile is now the primary administrator. Extensions without a "
                    "profile are now held by them.")
 

@@ -1,0 +1,52 @@
+"""One definition of "control character" for every single-line text field (R-P1 as amended).
+
+Names, caller IDs, caller numbers, email addresses, usernames, custom-field
+labels and values, external ids, token and account names — whether they come
+from a form, the REST API, SCIM or a CSV cell — are refused when they hold a
+character of the Unicode categories Cc (C0/C1 controls: tab, line breaks, NUL),
+Cf (formatting: bidi overrides, zero-width characters), Zl or Zp (U+2028,
+U+2029). Lone surrogates (Cs) are refused too: they are not characters at all
+and cannot be stored as UTF-8. Such characters make a name print differently
+from what it is, break email headers and CSV rows, and hide text from people.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from phonedesk.errors import ValidationFailed
+
+CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+LINE_BREAKS = frozenset("\r\n")
+
+
+def control_characters(value: str, *, allow_line_breaks: bool = False) -> list[str]:
+    """The control characters in ``value``, in order (CR and LF kept when allowed)."""
+    if value.isprintable():  # C code, and no printable character is in those categories
+        return []
+    return [
+        ch for ch in value
+        if unicodedata.category(ch) in CONTROL_CATEGORIES
+        and not (allow_line_breaks and ch in LINE_BREAKS)
+    ]
+
+
+def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bool:
+    return bool(control_characters(value, allow_line_breaks=allow_line_breaks))
+
+
+def refuse_control_characters(
+    value: str, *, label: str, field: str, allow_line_breaks: bool = False
+) -> str:
+    """``value`` unchanged, or :class:`ValidationFailed` naming the field and the character."""
+    found = control_characters(value, allow_line_breaks=allow_line_breaks)
+    if found:
+        ch = found[0]
+        shown = f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
+        raise ValidationFailed(
+            f"{label} contains a control character ({shown}; such as a tab, a line break "
+            "or an invisible formatting mark); remove it.",
+            code="invalid_characters",
+            field=field,
+        )
+    return value
