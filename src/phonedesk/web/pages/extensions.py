@@ -20,6 +20,7 @@ from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
 from phonedesk.profiles import service as profiles
+from phonedesk.web.pages import phone_system
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin/extensions")
@@ -76,6 +77,7 @@ def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
         "errors": FormErrors(),
         "new_values": {},
         "new_errors": FormErrors(),
+        "phone": phone_system.phone_panel(scope, extension),
     }
 
 
