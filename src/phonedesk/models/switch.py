@@ -22,10 +22,10 @@ CREDENTIAL_KINDS = (DEVICE, SOFTPHONE)
 class SipDomain(Base):
     """An account's SIP domain (R-SW1) and the digest realm of its credentials.
 
-    The realm is fixed when the account gets its first domain and never changes:
-    a stored digest is ``MD5(user:realm:password)``, so keeping the realm keeps
-    every phone's password valid when the primary administrator renames the
-    domain. Both are unique in the installation, so a realm names one account.
+    The realm starts as the first domain and is fixed once the account's first SIP
+    password exists: a stored digest is ``MD5(user:realm:password)``, so keeping the
+    realm keeps every phone's password valid when the primary administrator renames
+    the domain. Both are unique in the installation, so a realm names one account.
     """
 
     __tablename__ = "sip_domains"

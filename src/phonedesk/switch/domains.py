@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from phonedesk.audit import service as audit
 from phonedesk.config import Settings
 from phonedesk.errors import Conflict, PermissionDenied, ValidationFailed
-from phonedesk.models import Account, Profile, SipDomain
+from phonedesk.models import Account, Profile, SipCredential, SipDomain
 from phonedesk.models.base import utcnow
 from phonedesk.scope import Scope
 from phonedesk.switch import actions
@@ -80,7 +80,8 @@ def create_for_account(db: Session, settings: Settings, account: Account,
                        requested: str | None = None) -> SipDomain:
     """The new account's domain: the one asked for, or the default (R-SW1).
 
-    Its realm is the first domain and stays when the domain is renamed later.
+    Its realm is the first domain; it follows a rename only until the first SIP
+    password is made (a digest depends on it from then on).
     """
     if requested:
         domain = clean_domain(requested)
@@ -121,6 +122,13 @@ def _check_may_change(scope: Scope) -> None:
         )
 
 
+def _has_credentials(scope: Scope) -> bool:
+    found = scope.db.scalar(
+        select(SipCredential.id).where(SipCredential.account_id == scope.account_id).limit(1)
+    )
+    return found is not None
+
+
 def change_domain(scope: Scope, value: str | None) -> SipDomain:
     """Rename the account's SIP domain; Kamailio reloads its domains after commit."""
     _check_may_change(scope)
@@ -132,6 +140,9 @@ def change_domain(scope: Scope, value: str | None) -> SipDomain:
         raise Conflict(_taken_message(domain), code="sip_domain_taken", field="domain")
     before = row.domain
     row.domain = domain
+    if not _has_credentials(scope):
+        # No digest depends on the realm yet: let it follow, so realm = domain.
+        row.realm = domain
     row.updated_at = utcnow()
     scope.db.flush()
     audit.record(
