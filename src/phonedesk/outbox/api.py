@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
@@ -54,10 +54,17 @@ class OutgoingEmailOut(BaseModel):
             next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
             last_error=row.last_error,
             message_id=row.message_id,
-            attachments=[str(a.get("filename", "")) for a in (row.attachments or [])],
+            attachments=_attachment_names(row.attachments),
             created_at=row.created_at,
             sent_at=row.sent_at,
         )
+
+
+def _attachment_names(stored: Any) -> list[str]:
+    """The file names of a row's attachments; a malformed list (a poison row) shows none."""
+    if not isinstance(stored, list):
+        return []
+    return [str(a.get("filename", "")) for a in stored if isinstance(a, dict)]
 
 
 @router.get(
