@@ -9,18 +9,26 @@ import re
 import secrets
 import socket
 import subprocess
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from phonedesk.config import Settings
 from phonedesk.db import Database
+from phonedesk.models import Extension, OutboxMessage, Profile, SipCredential
+from phonedesk.models.switch import SOFTPHONE
+from phonedesk.outbox.worker import OutboxWorker
 from phonedesk.switch import runner
-from tests.api.helpers import API
+from phonedesk.switch.credentials import digests
+from phonedesk.switch.rpc import kind_of
+from tests.api.helpers import API, create_profile
 from tests.cli.conftest import Cli, cli  # noqa: F401  (fixture)
+from tests.conftest import AccountInfo, scope_for
 from tests.switch.support import require_switch, running_switch
 
 PACKAGES = "apt-get install kamailio kamailio-sqlite-modules kamailio-postgres-modules"
@@ -94,8 +102,10 @@ def _sip(sock: socket.socket, port: int, message: str) -> str:
             return data
 
 
-def _register(port: int, user: str, domain: str, password: str, algorithm: str) -> str:
+def _register(port: int, user: str, domain: str, password: str, algorithm: str = "MD5",
+              *, auth_user: str | None = None) -> str:
     """A REGISTER with digest authentication, computed here: the final status line."""
+    login = auth_user or user
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         sock.settimeout(5)
@@ -121,10 +131,10 @@ def _register(port: int, user: str, domain: str, password: str, algorithm: str) 
             return h(text.encode()).hexdigest()
 
         realm, nonce, uri, cnonce = fields["realm"], fields["nonce"], f"sip:{domain}", "0a4f113b"
-        ha1 = hx(f"{user}:{realm}:{password}")
+        ha1 = hx(f"{login}:{realm}:{password}")
         response = hx(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{hx(f'REGISTER:{uri}')}")
         answer = _sip(sock, port, request(2, (
-            f'Authorization: Digest username="{user}", realm="{realm}", nonce="{nonce}", '
+            f'Authorization: Digest username="{login}", realm="{realm}", nonce="{nonce}", '
             f'uri="{uri}", response="{response}", algorithm={algorithm}, qop=auth, '
             f'nc=00000001, cnonce="{cnonce}"\r\n')))
         return answer.splitlines()[0]
@@ -150,3 +160,51 @@ def test_sha256_digests_and_json_rpc_on_its_port_only(
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
+
+
+def test_a_reset_ends_only_the_desk_phones_registration(
+    database_url: str, settings: Settings, api: TestClient, database: Database,
+    account: AccountInfo, tmp_path: Path,
+) -> None:
+    """R-SW7 through the outbox, and ready for R-SW3: the switch tags each registration
+    with the kind of credential that made it, so ending the desk phone's leaves a
+    softphone's (and the other way round); nothing registered counts as done."""
+    require_switch(database_url)
+    api.put(f"{API}/settings/sip", json={"domain": "acme.example"})
+    alice = create_profile(api, "Alice", "Ng", "alice@acme.example")
+    password = api.post(f"{API}/extensions", json={"number": "201", "profile_id": alice["id"]}
+                        ).json()["sip"]["password"]
+    app_password = "softphone-password-123"
+    with database.transaction() as db:
+        scope = scope_for(db, account.id, settings)
+        ext = db.scalar(select(Extension).where(Extension.number == "201"))
+        profile = db.scalar(select(Profile).where(Profile.public_id == alice["id"]))
+        assert ext is not None and profile is not None
+        d = digests("201.app", "acme.example", app_password)
+        db.add(SipCredential(account_id=scope.account_id, extension_id=ext.id, kind=SOFTPHONE,
+                             profile_id=profile.id, auth_username="201.app", ha1=d.ha1,
+                             ha1b=d.ha1b, ha1_sha256=d.ha1_sha256, ha1b_sha256=d.ha1b_sha256))
+    with running_switch(settings, tmp_path) as switch:
+        s = settings.model_copy(update={"switch_rpc_url": switch.rpc.url})
+        assert _register(switch.sip_port, "201", "acme.example", password) == "SIP/2.0 200 OK"
+        assert _register(switch.sip_port, "201", "acme.example", app_password,
+                         auth_user="201.app") == "SIP/2.0 200 OK"
+        # A softphone credential registers only as its own extension.
+        assert _register(switch.sip_port, "202", "acme.example", app_password,
+                         auth_user="201.app") == "SIP/2.0 403 Not your extension"
+        contacts = switch.rpc.contacts("201@acme.example")
+        assert sorted(kind_of(c) for c in contacts) == ["device", "softphone"]
+        assert api.post(f"{API}/extensions/201/sip-password").status_code == 200
+        OutboxWorker(database, s).run(threading.Event(), until_idle=True)
+        assert [kind_of(c) for c in switch.rpc.contacts("201@acme.example")] == ["softphone"]
+        # Deleting the extension ends the rest; a second ending finds nothing and is done.
+        api.delete(f"{API}/extensions/201")
+        api.put(f"{API}/settings/sip", json={"domain": "phones.acme.example"})
+        OutboxWorker(database, s).run(threading.Event(), until_idle=True)
+        assert switch.rpc.contacts("201@acme.example") == []
+        with database.reading() as db:
+            rows = db.execute(
+                select(OutboxMessage.kind, OutboxMessage.status, OutboxMessage.attempts)
+                .where(OutboxMessage.channel == "switch")).all()
+        assert sorted(rows) == [("end_registrations", "sent", 1)] * 2 + [
+            ("reload_domains", "sent", 1)] * 2
