@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from phonedesk import migrate
 from phonedesk.cli.context import err, settings
 from phonedesk.config import Settings
 from phonedesk.switch import runner
@@ -77,8 +78,12 @@ def run(
         "--run-dir", help="Where kamailio.cfg and runtime files go (PHONEDESK_SWITCH_RUN_DIR)")]
     = None,
 ) -> None:
-    """Run Kamailio in the foreground with PhoneDesk's configuration (Ctrl-C stops it)."""
+    """Run Kamailio in the foreground with PhoneDesk's configuration (Ctrl-C stops it).
+
+    Migrates the database first, as ``serve`` does, so the contract views exist.
+    """
     s = settings()
+    migrate.upgrade(s.database_url)
     options = SwitchOptions(sip_address=sip_address, sip_port=sip_port,
                             rpc_port=_rpc_port(s, rpc_port), children=children)
     try:
