@@ -38,6 +38,7 @@ ACTION_GROUPS = {
     "token.": "Tokens",
     "auth.": "Sign-ins",
     "email.": "Email",
+    "switch.": "Switch",
 }
 
 
