@@ -8,6 +8,7 @@ with a new contract version (``switch_v2_…``) and its kamailio.cfg.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,9 @@ def test_a_later_batch_migration_of_a_table_under_the_views_still_runs(tmp_path:
     )
     url = f"sqlite:///{tmp_path / 'probe.db'}"
     cfg = alembic_config(url)
-    cfg.set_main_option("version_locations",
-                        f"{MIGRATIONS / 'versions'} {versions}")
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join([str(MIGRATIONS / "versions"),
+                                                              str(versions)]))
     command.upgrade(cfg, "heads")
     engine = create_engine(url)
     with engine.connect() as conn:
