@@ -79,6 +79,7 @@ def test_run_without_kamailio_is_one_line_naming_the_packages(cli: Cli, tmp_path
     assert line.startswith("Error: Kamailio is not installed") and PACKAGES in line
 
 
+@pytest.mark.switch
 def test_run_without_the_database_module_names_its_package(cli: Cli, database_url: str,  # noqa: F811
                                                           tmp_path: Path) -> None:
     require_switch(database_url)
@@ -141,6 +142,7 @@ def _register(port: int, user: str, domain: str, password: str, algorithm: str =
         return answer.splitlines()[0]
 
 
+@pytest.mark.switch
 def test_sha256_digests_and_json_rpc_on_its_port_only(
     database_url: str, settings: Settings, api: TestClient, tmp_path: Path,
 ) -> None:
@@ -163,6 +165,7 @@ def test_sha256_digests_and_json_rpc_on_its_port_only(
         assert refused.value.code == 403
 
 
+@pytest.mark.switch
 def test_a_reset_ends_only_the_desk_phones_registration(
     database_url: str, settings: Settings, api: TestClient, database: Database,
     account: AccountInfo, tmp_path: Path,
@@ -211,6 +214,7 @@ def test_a_reset_ends_only_the_desk_phones_registration(
             ("reload_domains", "sent", 1)] * 2
 
 
+@pytest.mark.switch
 def test_a_new_domain_works_once_kamailio_reloads_and_keeps_the_passwords(
     database_url: str, settings: Settings, api: TestClient, database: Database, tmp_path: Path,
 ) -> None:
