@@ -42,19 +42,21 @@ _handed_out: set[int] = set()
 _ports_lock = threading.Lock()
 
 
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+def free_port(kind: int = socket.SOCK_DGRAM, *, neighbour_tcp: bool = False) -> int:
     """A port free for both UDP and TCP (SIP listens on both), and its neighbour.
 
-    baresip binds PORT+1 as well, and a port handed out is not bound until its
-    process starts, so handed-out ports and their neighbours are never handed out again.
+    baresip binds PORT+1 as well (UDP, and TCP for TLS), and a port handed out is not
+    bound until its process starts, so handed-out ports and their neighbours are never
+    handed out again by this process. Another process may still take one in between:
+    ``Phone`` then starts again on new ports.
     """
     with _ports_lock:
-        port = _free_port(kind)
+        port = _free_port(kind, neighbour_tcp)
         _handed_out.update({port - 1, port, port + 1})
         return port
 
 
-def _free_port(kind: int) -> int:
+def _free_port(kind: int, neighbour_tcp: bool) -> int:
     for _ in range(100):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
@@ -69,6 +71,9 @@ def _free_port(kind: int) -> int:
                     if kind == socket.SOCK_DGRAM:
                         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp2:
                             udp2.bind(("127.0.0.1", port + 1))
+                    if neighbour_tcp:
+                        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp2:
+                            tcp2.bind(("127.0.0.1", port + 1))
             except OSError:
                 continue
             return port
@@ -173,31 +178,48 @@ class Switch:
         return self.log.read_text(errors="replace")
 
 
-@contextmanager
-def running_switch(settings: Settings, root: Path) -> Iterator[Switch]:
-    """Kamailio as ``phonedesk switch run`` starts it, stopped by its PID."""
+def _start_switch(settings: Settings, root: Path) -> Switch:
     sip_port, rpc_port = free_port(), free_port(socket.SOCK_STREAM)
     options = SwitchOptions(sip_port=sip_port, rpc_port=rpc_port, children=2, min_expires=10)
-    run_dir = root / "switch"
-    command = runner.prepare(settings, options, run_dir)
+    command = runner.prepare(settings, options, root / "switch")
     log = root / "kamailio.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
     switch = Switch(sip_port, rpc_port, Rpc(rpc_port), log, process)
+    if not wait_until(lambda: process.poll() is not None or switch.rpc.up(), 20):
+        _stop(process)
+        raise AssertionError("Kamailio did not answer JSON-RPC:\n" + switch.log_text())
+    return switch
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
     try:
-        if not wait_until(lambda: process.poll() is not None or switch.rpc.up(), 15):
-            raise AssertionError("Kamailio did not answer JSON-RPC:\n" + switch.log_text())
-        if process.poll() is not None:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@contextmanager
+def running_switch(settings: Settings, root: Path) -> Iterator[Switch]:
+    """Kamailio as ``phonedesk switch run`` starts it, stopped by its PID.
+
+    Started again on new ports if another process took one between choosing and binding.
+    """
+    for _ in range(3):
+        switch = _start_switch(settings, root)
+        if switch.process.poll() is None:
+            break
+        if "Address already in use" not in switch.log_text():
             raise AssertionError("Kamailio exited:\n" + switch.log_text())
+    else:
+        raise AssertionError("Kamailio found no free ports:\n" + switch.log_text())
+    try:
         yield switch
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        _stop(switch.process)
 
 
 class Gate:
@@ -275,32 +297,54 @@ class Phone:
         self.name = name
         self.dir = root / f"phone-{name}"
         self.dir.mkdir(parents=True)
-        self.sip_port = free_port()
+        (self.dir / "accounts").write_text(account + "\n")
+        (self.dir / "contacts").write_text("")
+        self._audio, self._record_to = audio, record_to
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        for _ in range(5):
+            self._start()
+            if self._bound():
+                return
+        raise AssertionError(self.describe())
+
+    def _start(self) -> None:
+        """baresip on fresh ports: SIP over UDP and TCP on PORT, TLS on PORT+1, ctrl_tcp."""
+        self.sip_port = free_port(socket.SOCK_DGRAM, neighbour_tcp=True)
         self.ctrl_port = free_port(socket.SOCK_STREAM)
         rtp = free_port()
         modules = ["g711", "aufile", "aubridge", "account", "menu", "ctrl_tcp"]
-        if record_to is not None:
+        if self._record_to is not None:
             modules.append("sndfile")
         lines = [
             f"sip_listen 127.0.0.1:{self.sip_port}", "net_interface 127.0.0.1",
-            f"audio_source aufile,{audio}", "audio_player aubridge,x", "audio_alert aubridge,x",
-            f"rtp_ports {rtp}-{rtp + 1}", f"module_path {BARESIP_MODULES}",
-            f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
+            f"audio_source aufile,{self._audio}", "audio_player aubridge,x",
+            "audio_alert aubridge,x", f"rtp_ports {rtp}-{rtp + 1}",
+            f"module_path {BARESIP_MODULES}", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
             *[f"module {m}.so" for m in modules],
         ]
-        if record_to is not None:
-            record_to.mkdir(parents=True, exist_ok=True)
-            lines.append(f"snd_path {record_to}")
+        if self._record_to is not None:
+            self._record_to.mkdir(parents=True, exist_ok=True)
+            lines.append(f"snd_path {self._record_to}")
         (self.dir / "config").write_text("\n".join(lines) + "\n")
-        (self.dir / "accounts").write_text(account + "\n")
-        (self.dir / "contacts").write_text("")
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
+        with self._lock:
+            self._lines.clear()
         self.process = subprocess.Popen(
             ["baresip", "-f", str(self.dir), "-s"], stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+
+    def _bound(self) -> bool:
+        """Ready, or lost a port to another process between choosing and binding it."""
+        ready = wait_until(lambda: self.process.poll() is not None or any(
+            "baresip is ready" in line for line in self.output()), 20)
+        if self.process.poll() is None and ready:
+            return True
+        if any("Address already in use" in line for line in self.output()):
+            self.stop()
+            return False
+        raise AssertionError(self.describe())
 
     @classmethod
     def desk(cls, root: Path, name: str, *, user: str, domain: str, password: str,
@@ -310,11 +354,21 @@ class Phone:
                    f"regint=600;answermode={answer}")
         return cls(root, name, account, audio)
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._lock:
-                self._lines.append(line.rstrip("\n"))
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        """Keep every line, in memory for the test and in ``output.log`` for a post-mortem."""
+        assert process.stdout is not None
+        with (self.dir / "output.log").open("a") as log:
+            for line in process.stdout:
+                with self._lock:
+                    self._lines.append(line.rstrip("\n"))
+                log.write(line)
+                log.flush()
+
+    def describe(self) -> str:
+        """For a failing assertion: is it running, and what did it say last."""
+        state = "running" if self.process.poll() is None else f"exited {self.process.poll()}"
+        tail = "\n".join(self.output()[-40:])
+        return f"phone {self.name} ({state}), last output:\n{tail}"
 
     def mark(self) -> int:
         """A position in the output: later waits look only at what follows."""
@@ -325,7 +379,9 @@ class Phone:
         with self._lock:
             return self._lines[since:]
 
-    def wait_for(self, pattern: str, *, since: int = 0, timeout: float = 10.0) -> str | None:
+    def wait_for(self, pattern: str, *, since: int = 0, timeout: float = 20.0) -> str | None:
+        """The first line matching ``pattern`` after ``since`` (generous: a busy CI machine
+        is slow, and a match returns at once)."""
         regex = re.compile(pattern)
 
         def found() -> str | None:

@@ -169,9 +169,9 @@ def _register(office: Office) -> tuple[Phone, Phone]:
     wrong = office.phone("wrong", "202", "acme.example", "not-the-password-at-all", "Intruder")
     crossed = office.phone("crossed", "201", "beta.example", pw["201"], "Crossed")
     for registered in (desk201, desk202, beta201):
-        assert registered.wait_for(r"^SIP/2.0 200 OK"), registered.output()
+        assert registered.wait_for(r"^SIP/2.0 200 OK"), registered.describe()
     for refused in (wrong, crossed):
-        assert refused.wait_for(r"^SIP/2.0 403 Forbidden"), refused.output()
+        assert refused.wait_for(r"^SIP/2.0 403 Forbidden"), refused.describe()
         assert not refused.wait_for(r"^SIP/2.0 200 OK", timeout=0.1)
     assert until(lambda: office.sw.rpc.contacts("201@acme.example"))
     assert until(lambda: office.sw.rpc.contacts("201@beta.example"))
@@ -275,7 +275,8 @@ def _reset_while_the_switch_refuses(office: Office, desk201: Phone, desk202: Pho
     assert "switch unreachable" in (action.last_error or "")
     assert office.sw.rpc.contacts("202@acme.example"), "ended before the switch answered?"
     old = office.phone("old202", "202", "acme.example", office.passwords["202"], "Old")
-    assert old.wait_for(r"^SIP/2.0 403 Forbidden")  # refused whatever the switch heard
+    # Refused whatever the switch heard.
+    assert old.wait_for(r"^SIP/2.0 403 Forbidden"), old.describe() + office.sw.log_text()
     office.gate.open()
     assert until(lambda: (OutboxWorker(office.database, office.settings).run_once(),
                           _end_registrations(office.database).status)[1] == "sent", 10)
@@ -290,4 +291,4 @@ def _reset_while_the_switch_refuses(office: Office, desk201: Phone, desk202: Pho
     assert desk202.wait_for("Incoming call", since=at, timeout=0.2) is None
     desk201.hangup()
     renewed = office.phone("new202", "202", "acme.example", fresh["password"], "Desk Phone 2")
-    assert renewed.wait_for(r"^SIP/2.0 200 OK")
+    assert renewed.wait_for(r"^SIP/2.0 200 OK"), renewed.describe()
