@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install dev lint typecheck bench screenshots clean
+.PHONY: run switch test install dev lint typecheck bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ dev: $(VENV)/.installed-dev
 ## Serve on SQLite at http://127.0.0.1:8000 (migrates; creates a first account when empty).
 run: install
 	$(BIN)/phonedesk serve
+
+## The SIP switch beside `make run`: Kamailio on the same database (SIP 5060, JSON-RPC 5081).
+switch: install
+	$(BIN)/phonedesk switch run
 
 ## The whole suite (SQLite, plus PostgreSQL when PHONEDESK_TEST_DATABASE_URL is set), ruff, mypy.
 test: dev

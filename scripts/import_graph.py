@@ -22,6 +22,7 @@ BOUNDARY = {
     "auth.setup_links": "the setup-link store the profile lifecycle issues and voids (R-V1, R-D1)",
     "extensions.population": "set-based holder rules over models only (R-E3, R-E4, R-D1)",
     "messages.storage": "the voicemail and fax file store the outbox attaches from (R-M1)",
+    "switch.rpc": "the switch delivery channel the outbox worker sends through (R-SW7)",
     "web.templating": "the Jinja environment every page module renders with",
 }
 Edge = tuple[str, str]

@@ -30,6 +30,7 @@ from phonedesk.auth.passwords import hash_password
 from phonedesk.bulk import service as bulk
 from phonedesk.config import Settings
 from phonedesk.db import Database
+from phonedesk.extensions import lifecycle
 from phonedesk.extensions import service as extensions
 from phonedesk.messages import service as messages
 from phonedesk.migrate import upgrade
@@ -96,15 +97,15 @@ def seed(database: Database, settings: Settings) -> dict[str, str]:
                 email=f"{first.lower()}.{last.lower()}@acme-dental.example",
                 username=f"{first.lower()}.{last.lower()}", custom_field_1=dept)
             ids[first] = p.public_id
-            extensions.create_extension(scope, number=str(number), profile_id=p.public_id)
+            lifecycle.create_extension(scope, number=str(number), profile_id=p.public_id)
             number += 1
-        extensions.create_extension(scope, number=str(number), profile_id=ids["Gil"])
+        lifecycle.create_extension(scope, number=str(number), profile_id=ids["Gil"])
         lobby = profiles.create_profile(scope, first_name="Front", last_name="Lobby",
                                         email="pat@acme-dental.example", username="Front Lobby")
         ids["Lobby"] = lobby.public_id
-        extensions.create_extension(scope, number="100", profile_id=lobby.public_id)
+        lifecycle.create_extension(scope, number="100", profile_id=lobby.public_id)
         for n in ("300", "301", "302"):
-            extensions.create_extension(scope, number=n)
+            lifecycle.create_extension(scope, number=n)
         extensions.update_extension(scope, "201", {"voicemail_email": "ann@home.example"})
         profiles.set_role(scope, ids["Dev"], ROLE_ADMIN)
         profiles.disable_profile(scope, ids["Rosa"])
@@ -205,6 +206,17 @@ def main() -> int:
                 dialog.get_by_label("Last Name").fill("Ortiz")
                 dialog.get_by_label("Email Address").fill("sam.ortiz@acme-dental.example")
                 shot("create-new-user-profile-dialog")
+                shot("edit-extension-desk-phone", "/admin/extensions/201", full=True)
+                page.get_by_role("button", name="Reset SIP password").click()
+                page.get_by_role("dialog").get_by_role("button", name="Reset SIP password").click()
+                page.get_by_text("New SIP password for extension 201").wait_for()
+                shot("reset-sip-password-shown-once")
+                shot("add-extension", "/admin/extensions/new")
+                page.get_by_label("Extension number").fill("250")
+                page.get_by_role("button", name="Add Extension").click()
+                page.wait_for_load_state("networkidle")
+                shot("extension-added-sip-password")
+                shot("sip-settings", "/admin/settings/sip")
                 shot("profiles", "/admin/profiles")
                 page.get_by_role("button", name="Edit Viewable/Hidden Fields").click()
                 shot("edit-viewable-hidden-fields")

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     # Stored voicemail and fax files (R-M1).
     message_dir: Path = Path("./var/messages")
     message_max_bytes: int = 20 * 1024 * 1024
+
+    # The switch (R-SW1–R-SW7): Kamailio provisioned from this database.
+    switch_domain_suffix: str = "sip.localhost"  # a new account's SIP domain: <name>.<suffix>
+    switch_proxy: str = "127.0.0.1:5060"  # the address phones send SIP to, shown with passwords
+    switch_rpc_url: str = "http://127.0.0.1:5081/RPC"  # Kamailio's JSON-RPC; "" = no actions
+    switch_rpc_timeout_seconds: float = 5.0
+    switch_database_url: str | None = None  # what Kamailio connects with; derived when unset
+    switch_voicemail_uri: str | None = None  # SIP URI of the voicemail server (R-SW6)
+    switch_no_answer_seconds: int = Field(default=20, ge=1, le=600)
+    switch_digest_algorithm: Literal["MD5", "SHA-256"] = "MD5"
+    switch_kamailio: str = "kamailio"  # the program (a name looked up in PATH, or a path)
+    switch_module_dir: Path | None = None  # Kamailio's modules, when not where Debian puts them
+    switch_run_dir: Path = Path("./var/switch")  # kamailio.cfg and Kamailio's runtime files
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -55,7 +55,8 @@ def test_every_change_is_audited(api: TestClient, account: AccountInfo) -> None:
         assert at.tzinfo is not None
         assert started.replace(microsecond=0) <= at.replace(microsecond=0) <= finished
     assert list(by_action) == [
-        "profile.created", "profile.updated", "extension.created", "extension.assigned",
+        "profile.created", "profile.updated", "extension.created",
+        "extension.sip_password_created", "extension.assigned",
         "extension.updated", "extension.unassigned", "profile.disabled", "profile.enabled",
         "profile.role_changed", "account.primary_admin_transferred", "profile.deleted",
     ]

@@ -15,6 +15,7 @@ from phonedesk.models import Account
 from phonedesk.models.profile import ROLE_ADMIN
 from phonedesk.profiles import service as profiles
 from phonedesk.scope import Actor, Scope
+from phonedesk.switch import domains
 from phonedesk.text import refuse_control_characters
 
 
@@ -35,8 +36,12 @@ def create_account(
     admin_email: str,
     admin_username: str | None = None,
     actor: Actor | None = None,
+    sip_domain: str | None = None,
 ) -> NewAccount:
-    """A new account and its primary administrator, with a setup link for the PA."""
+    """A new account and its primary administrator, with a setup link for the PA.
+
+    The account gets its SIP domain (R-SW1): ``sip_domain``, or one made from its name.
+    """
     clean_name = (name or "").strip()
     if not clean_name or len(clean_name) > 100:
         raise ValidationFailed("An account name is 1 to 100 characters.", field="account")
@@ -47,9 +52,11 @@ def create_account(
     account = Account(name=clean_name)
     db.add(account)
     db.flush()
+    sip = domains.create_for_account(db, settings, account, sip_domain)
     scope = Scope(db=db, account=account, actor=actor or Actor.system(), settings=settings)
     audit.record(scope, "account.created", target_type="account", target_id=str(account.id),
-                 target_label=account.name, after={"name": account.name})
+                 target_label=account.name,
+                 after={"name": account.name, "sip_domain": sip.domain})
     admin = profiles.create_profile(
         scope,
         first_name=admin_first_name,

@@ -13,6 +13,7 @@ from phonedesk.extensions.api import router as extensions_router
 from phonedesk.messages.api import router as messages_router
 from phonedesk.outbox.api import router as outbox_router
 from phonedesk.profiles.api import router as profiles_router
+from phonedesk.switch.api import router as switch_router
 
 api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 # Before profiles: /profiles/template.csv must not match /profiles/{profile_id}.
@@ -24,3 +25,4 @@ api_router.include_router(audit_router)
 api_router.include_router(settings_router)
 api_router.include_router(messages_router)
 api_router.include_router(outbox_router)
+api_router.include_router(switch_router)

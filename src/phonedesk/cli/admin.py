@@ -9,7 +9,8 @@ import typer
 from phonedesk import migrate
 from phonedesk.accounts import service as accounts
 from phonedesk.cli.context import out, session_only, settings
-from phonedesk.scope import Actor
+from phonedesk.scope import Actor, Scope
+from phonedesk.switch import domains
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
@@ -29,6 +30,11 @@ def init(
     admin_username: Annotated[
         str | None, typer.Option(help="Username (defaults to the email)")
     ] = None,
+    sip_domain: Annotated[
+        str | None,
+        typer.Option(help="The account's SIP domain (default: <account>.<PHONEDESK_SWITCH_"
+                     "DOMAIN_SUFFIX>)"),
+    ] = None,
 ) -> None:
     """Create an account and its primary administrator; print the setup link."""
     migrate.upgrade(settings().database_url)
@@ -36,10 +42,13 @@ def init(
         created = accounts.create_account(
             db, s, name=account, admin_first_name=admin_first_name,
             admin_last_name=admin_last_name, admin_email=admin_email,
-            admin_username=admin_username, actor=Actor.cli(),
+            admin_username=admin_username, actor=Actor.cli(), sip_domain=sip_domain,
         )
         url = created.setup_url
-    typer.echo(f"Created account “{account}”. The primary administrator sets a password at:")
+        domain = domains.get(Scope(db=db, account=created.account, actor=Actor.cli(),
+                                   settings=s)).domain
+    typer.echo(f"Created account “{account}” with SIP domain {domain}. The primary "
+               "administrator sets a password at:")
     typer.echo(url)
 
 

@@ -8,10 +8,11 @@ import typer
 
 from phonedesk.cli.context import unit_of_work
 from phonedesk.cli.output import emit
-from phonedesk.extensions import service
-from phonedesk.extensions.schemas import ExtensionOut
+from phonedesk.extensions import lifecycle, service
+from phonedesk.extensions.schemas import ExtensionCreated, ExtensionOut
 from phonedesk.models import Extension
 from phonedesk.scope import Scope
+from phonedesk.switch.schemas import SipCredentialOut
 
 app = typer.Typer(help="Phone extensions.", no_args_is_help=True)
 
@@ -45,13 +46,43 @@ def create(
     profile: Annotated[str | None, typer.Option(help="Internal ID to assign")] = None,
     account: AccountOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Create an extension (held by the primary administrator until assigned)."""
+    """Create an extension (held by the primary administrator until assigned).
+
+    Prints its desk phone's SIP password once (R-SW2); ``--json`` has it under ``sip``.
+    """
     with unit_of_work(account) as scope:
-        ext = service.create_extension(scope, number=number,
-                                       virtual_office_enabled=not no_virtual_office,
-                                       profile_id=profile)
-        result = _out(scope, ext)
-    emit(result, as_json=as_json, columns=COLUMNS)
+        created = lifecycle.create_extension(scope, number=number,
+                                             virtual_office_enabled=not no_virtual_office,
+                                             profile_id=profile)
+        out = _out(scope, created.extension)
+        result = ExtensionCreated(**out.model_dump(), sip=SipCredentialOut.build(created.sip))
+    if as_json:
+        emit(result, as_json=True, columns=COLUMNS)
+        return
+    emit(out, as_json=False, columns=COLUMNS)
+    sip = created.sip
+    typer.echo(f"SIP username {sip.username}@{sip.domain}, proxy {sip.proxy}, "
+               f"password (shown once): {sip.password}")
+
+
+@app.command("sip-password")
+def sip_password(number: str, account: AccountOpt = None) -> None:
+    """Reset the desk phone's SIP password and print the new one alone (shown once).
+
+    The old password stops working at the phone's next request and its registration
+    ends (through the outbox, once the switch answers).
+    """
+    with unit_of_work(account) as scope:
+        issued = lifecycle.reset_sip_password(scope, number)
+    typer.echo(issued.password)
+
+
+@app.command("delete")
+def delete(number: str, account: AccountOpt = None) -> None:
+    """Delete an extension that holds no undeleted voicemail or fax."""
+    with unit_of_work(account) as scope:
+        lifecycle.delete_extension(scope, number)
+    typer.echo(f"Deleted extension {number}.")
 
 
 @app.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phonedesk.cli import admin, bulk, extensions, profiles, server, tokens, worker
+from phonedesk.cli import admin, bulk, extensions, profiles, server, switch, tokens, worker
 
 app = typer.Typer(
     name="phonedesk",
@@ -21,6 +21,7 @@ app.add_typer(tokens.app, name="tokens")
 bulk.register(profiles.app)
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(extensions.app, name="extensions")
+app.add_typer(switch.app, name="switch")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -12,6 +12,7 @@ from phonedesk.accounts import service as accounts
 from phonedesk.auth import tokens
 from phonedesk.cli.context import session_only, settings
 from phonedesk.scope import Actor, Scope
+from phonedesk.switch import domains
 
 FIRST_ACCOUNT = "My Company"
 FIRST_ADMIN = {"first": "Admin", "last": "User", "email": "admin@example.com",
@@ -31,12 +32,14 @@ def ensure_first_account() -> None:
         scope = Scope(db=db, account=created.account, actor=Actor.system(), settings=s)
         _, secret = tokens.create_token(scope, name="first run")
         url = created.setup_url
+        sip_domain = domains.get(scope).domain
     typer.echo("")
     typer.echo(f"Created the account “{FIRST_ACCOUNT}” with primary administrator "
                f"“{FIRST_ADMIN['username']}” ({FIRST_ADMIN['email']}).")
     typer.echo(f"  Set the administrator's password, then sign in: {url}")
     typer.echo(f"  API token (shown once): {secret}")
     typer.echo(f"  API docs: {s.base_url.rstrip('/')}/api/v1/docs")
+    typer.echo(f"  SIP domain: {sip_domain} (phones: `make switch`, see the README)")
     typer.echo("")
 
 

@@ -26,7 +26,8 @@ def worker(
         bool, typer.Option("--once", help="Deliver what is due now, then exit")
     ] = False,
 ) -> None:
-    """Send queued email (password links, assignment notices, voicemail and fax)."""
+    """Send queued email (password links, assignment notices, voicemail and fax) and switch
+    actions (ending a phone's registration, reloading SIP domains)."""
     s = settings()
     if s.smtp_url:
         try:
@@ -45,7 +46,9 @@ def worker(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     db = database(s)
-    typer.echo(f"PhoneDesk worker delivering to {target}", err=True)
+    switch = (s.switch_rpc_url or "").strip()
+    also = f" and switch actions to {switch}" if switch else ""
+    typer.echo(f"PhoneDesk worker delivering email to {target}{also}", err=True)
     try:
         OutboxWorker(db, s).run(stop, until_idle=once)
     finally:

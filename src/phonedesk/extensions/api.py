@@ -6,15 +6,17 @@ from fastapi import APIRouter, Response
 
 from phonedesk.api.common import IfMatch, Limit, Offset, Page, Search, etag, expected_version
 from phonedesk.api.deps import ReadScope, WriteScope
-from phonedesk.extensions import service
+from phonedesk.extensions import lifecycle, service
 from phonedesk.extensions.schemas import (
     AssignProfile,
     ExtensionCreate,
+    ExtensionCreated,
     ExtensionOut,
     ExtensionUpdate,
 )
 from phonedesk.models import Extension
 from phonedesk.scope import Scope
+from phonedesk.switch.schemas import SipCredentialOut
 
 router = APIRouter(tags=["extensions"])
 
@@ -37,13 +39,23 @@ def list_extensions(
     return Page[ExtensionOut](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/extensions", status_code=201, response_model=ExtensionOut,
-             summary="Create an extension (held by the primary administrator until assigned)")
+@router.post("/extensions", status_code=201, response_model=ExtensionCreated,
+             summary="Create an extension (held by the primary administrator until assigned); "
+             "the answer holds its desk phone's SIP password, shown this once")
 def create_extension(body: ExtensionCreate, scope: WriteScope,
-                     response: Response) -> ExtensionOut:
-    extension = service.create_extension(scope, **body.model_dump())
-    response.headers["Location"] = f"/api/v1/extensions/{extension.number}"
-    return _out(scope, extension, response)
+                     response: Response) -> ExtensionCreated:
+    created = lifecycle.create_extension(scope, **body.model_dump())
+    response.headers["Location"] = f"/api/v1/extensions/{created.extension.number}"
+    response.headers["Cache-Control"] = "no-store"
+    out = _out(scope, created.extension, response)
+    return ExtensionCreated(**out.model_dump(), sip=SipCredentialOut.build(created.sip))
+
+
+@router.delete("/extensions/{number}", status_code=204,
+               summary="Delete an extension that holds no undeleted voicemail or fax")
+def delete_extension(number: str, scope: WriteScope) -> Response:
+    lifecycle.delete_extension(scope, number)
+    return Response(status_code=204)
 
 
 @router.get("/extensions/{number}", response_model=ExtensionOut, summary="Read an extension")
@@ -77,3 +89,12 @@ def assign_profile(number: str, body: AssignProfile, scope: WriteScope,
                summary="Remove the profile: the primary administrator holds the extension")
 def remove_profile(number: str, scope: WriteScope, response: Response) -> ExtensionOut:
     return _out(scope, service.remove_profile(scope, number), response)
+
+
+@router.post("/extensions/{number}/sip-password", response_model=SipCredentialOut,
+             summary="Reset the desk phone's SIP password (shown once; the old one stops "
+             "working and its registration ends)")
+def reset_sip_password(number: str, scope: WriteScope, response: Response) -> SipCredentialOut:
+    issued = lifecycle.reset_sip_password(scope, number)
+    response.headers["Cache-Control"] = "no-store"
+    return SipCredentialOut.build(issued)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from phonedesk.extensions.queries import Held
 from phonedesk.models.extension import POPULATED_FIELDS
+from phonedesk.switch.schemas import SipCredentialOut
 
 Source = Literal["profile", "edited"]
 
@@ -93,3 +94,9 @@ class ExtensionOut(BaseModel):
             version=extension.version,
             updated_at=extension.updated_at,
         )
+
+
+class ExtensionCreated(ExtensionOut):
+    """A new extension, with its desk phone's SIP credential: shown this once (R-SW2)."""
+
+    sip: SipCredentialOut

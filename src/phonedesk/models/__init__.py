@@ -9,6 +9,7 @@ from phonedesk.models.message import Message
 from phonedesk.models.outbox import OutboxMessage
 from phonedesk.models.profile import Profile
 from phonedesk.models.setup_link import SetupLink
+from phonedesk.models.switch import SipCredential, SipDomain
 from phonedesk.models.throttle import SignInThrottle
 from phonedesk.models.token import ApiToken
 from phonedesk.models.web_session import WebSession
@@ -26,5 +27,7 @@ __all__ = [
     "Profile",
     "SetupLink",
     "SignInThrottle",
+    "SipCredential",
+    "SipDomain",
     "WebSession",
 ]

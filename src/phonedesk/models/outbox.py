@@ -1,4 +1,11 @@
-"""The transactional outbox: emails written with the change that causes them."""
+"""The transactional outbox: what must leave PhoneDesk after the change that causes it.
+
+An email, or an action on the switch (ending a phone's registration, reloading
+domains): both are written in the same transaction as the change, then
+delivered by the same worker with the same lease, retries and backoff. For a
+switch action ``to_address`` names the switch, ``subject`` says what it does in
+words and ``body_text`` holds the action as JSON.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,11 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phonedesk.models.base import Base, UTCDateTime, utcnow
+
+# Delivery channels: one outbox, one worker, one lease and backoff for both.
+EMAIL = "email"  # an email over SMTP (or a .eml file)
+SWITCH = "switch"  # an action on Kamailio over its JSON-RPC (R-SW7)
+CHANNELS = (EMAIL, SWITCH)
 
 PENDING = "pending"
 SENT = "sent"
@@ -21,6 +33,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10), default=EMAIL, server_default=EMAIL)
     kind: Mapped[str] = mapped_column(String(40))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))

@@ -1,7 +1,8 @@
-"""What administrators may see and do with outgoing email (DESIGN §2, §3).
+"""What administrators may see and do with what leaves PhoneDesk (DESIGN §2, §3):
+emails, and the actions sent to the switch (R-SW7).
 
 Listing is scoped by account (R-AC1); a failed message can be put back in the
-queue once the cause (an address, the SMTP server) is fixed.
+queue once the cause (an address, the SMTP server, the switch) is fixed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from phonedesk.audit import service as audit
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
 from phonedesk.models import OutboxMessage
 from phonedesk.models.base import utcnow
-from phonedesk.models.outbox import FAILED, PENDING, SENT
+from phonedesk.models.outbox import CHANNELS, EMAIL, FAILED, PENDING, SENT
 from phonedesk.scope import Scope
 
 STATUSES = (PENDING, SENT, FAILED)
@@ -24,6 +25,7 @@ STATUSES = (PENDING, SENT, FAILED)
 class OutgoingQuery:
     status: str | None = None
     to: str | None = None
+    channel: str | None = None
     limit: int = 50
     offset: int = 0
 
@@ -35,6 +37,11 @@ def list_outgoing(scope: Scope, query: OutgoingQuery) -> tuple[list[OutboxMessag
         if query.status not in STATUSES:
             raise ValidationFailed(f"Status must be one of {', '.join(STATUSES)}.", field="status")
         stmt = stmt.where(OutboxMessage.status == query.status)
+    if query.channel is not None:
+        if query.channel not in CHANNELS:
+            raise ValidationFailed(f"Channel must be one of {', '.join(CHANNELS)}.",
+                                   field="channel")
+        stmt = stmt.where(OutboxMessage.channel == query.channel)
     if query.to and query.to.strip():
         stmt = stmt.where(
             func.lower(OutboxMessage.to_address).contains(query.to.strip().lower(), autoescape=True)
@@ -64,7 +71,8 @@ def retry(scope: Scope, email_id: int) -> OutboxMessage:
     row = get_outgoing(scope, email_id)
     if row.status != FAILED:
         raise Conflict(
-            "Only a failed email can be retried; this one is "
+            f"Only a failed {'email' if row.channel == EMAIL else 'switch action'} can be "
+            "retried; this one is "
             f"{'already sent' if row.status == SENT else 'still queued'}.",
             code="email_not_failed",
         )
@@ -76,7 +84,7 @@ def retry(scope: Scope, email_id: int) -> OutboxMessage:
     scope.db.flush()
     audit.record(
         scope,
-        "email.retried",
+        "email.retried" if row.channel == EMAIL else "switch.action_retried",
         target_type="email",
         target_id=str(row.id),
         target_label=row.subject[:200],

@@ -79,7 +79,11 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """The parts of an outbox row that a delivery needs (detached from any session)."""
+    """The parts of an outbox row that a delivery needs (detached from any session).
+
+    Copied as stored, unchecked: a row that cannot be delivered must fail when it is
+    delivered, alone, not when its batch is claimed.
+    """
 
     id: int
     to_address: str
@@ -87,8 +91,10 @@ class Outgoing:
     body_text: str
     body_html: str | None
     message_id: str
-    attachments: list[dict[str, Any]]
+    attachments: Any  # a list of {"storage_name", "filename", "content_type"}
     created_at: datetime
+    channel: str = "email"
+    kind: str = ""
 
 
 def compose(item: Outgoing, settings: Settings) -> EmailMessage:
@@ -103,7 +109,7 @@ def compose(item: Outgoing, settings: Settings) -> EmailMessage:
     msg.set_content(item.body_text)
     if item.body_html:
         msg.add_alternative(item.body_html, subtype="html")
-    for attachment in item.attachments:
+    for attachment in item.attachments or []:
         name = str(attachment.get("storage_name", ""))
         try:
             data = storage.resolve(settings.message_dir, name).read_bytes()

@@ -11,6 +11,13 @@ the claim runs in a ``BEGIN IMMEDIATE`` transaction, which serialises claims.
 The lease value itself fences the outcome: a worker records a result only while
 the row still carries its own lease, so a slow worker whose lease expired cannot
 overwrite the result of the one that took over.
+
+Each row names its channel: an email (SMTP or ``.eml`` files) or a switch action
+(Kamailio's JSON-RPC, R-SW7); both share the lease, the backoff and the failed
+state admins see. One bad row never stops the worker (DESIGN §3): whatever goes
+wrong while building or sending it parks that row as failed with the reason,
+and the worker goes on with the next; a channel that cannot be opened (SMTP or
+Kamailio unreachable) is a temporary failure of its rows, retried with backoff.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -31,8 +38,9 @@ from phonedesk.config import Settings
 from phonedesk.db import Database
 from phonedesk.models import OutboxMessage
 from phonedesk.models.base import utcnow
-from phonedesk.models.outbox import FAILED, PENDING, SENT
+from phonedesk.models.outbox import EMAIL, FAILED, PENDING, SENT, SWITCH
 from phonedesk.outbox.smtp import DeliveryError, Outgoing, Transport, compose, transport_for
+from phonedesk.switch.rpc import SwitchTransport
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -45,6 +53,9 @@ class Claimed:
     item: Outgoing
     attempts: int
     lease: datetime
+
+
+Deliver = Callable[[Outgoing], None]
 
 
 @dataclass
@@ -71,10 +82,12 @@ class OutboxWorker:
         database: Database,
         settings: Settings,
         transport_factory: Callable[[Settings], Transport] = transport_for,
+        switch_factory: Callable[[Settings], SwitchTransport] = SwitchTransport,
     ) -> None:
         self.database = database
         self.settings = settings
         self.transport_factory = transport_factory
+        self.switch_factory = switch_factory
 
     # --- claiming -------------------------------------------------------------
 
@@ -108,8 +121,10 @@ class OutboxWorker:
                             body_text=row.body_text,
                             body_html=row.body_html,
                             message_id=row.message_id,
-                            attachments=list(row.attachments or []),
+                            attachments=row.attachments,
                             created_at=row.created_at,
+                            channel=row.channel,
+                            kind=row.kind,
                         ),
                         attempts=row.attempts,
                         lease=lease,
@@ -152,6 +167,52 @@ class OutboxWorker:
         log.info("outbox message %s will be retried in %.1fs: %s", claimed.item.id, delay, message)
         return PENDING
 
+    # --- delivering ------------------------------------------------------------------
+
+    def _open(self, channel: str, stack: ExitStack) -> Deliver:
+        """The sender of one channel for this batch, opened on its first row."""
+        if channel == EMAIL:
+            transport = stack.enter_context(self.transport_factory(self.settings))
+            return lambda item: transport.send(compose(item, self.settings), item.to_address)
+        if channel == SWITCH:
+            return stack.enter_context(self.switch_factory(self.settings)).deliver
+        raise DeliveryError(f"unknown delivery channel {channel!r}", permanent=True)
+
+    def _sender(self, channel: str, senders: dict[str, Deliver | DeliveryError],
+                stack: ExitStack) -> Deliver:
+        known = senders.get(channel)
+        if known is None:
+            try:
+                known = self._open(channel, stack)
+            except DeliveryError as error:
+                known = error
+            except Exception as exc:  # a channel that cannot open: retry later, never crash
+                known = DeliveryError(f"cannot open the {channel} channel: "
+                                      f"{exc.__class__.__name__}: {exc}", permanent=False)
+            senders[channel] = known
+        if isinstance(known, DeliveryError):
+            raise known
+        return known
+
+    def deliver_one(self, claimed: Claimed, senders: dict[str, Deliver | DeliveryError],
+                    stack: ExitStack) -> str:
+        """Deliver one claimed row and record the outcome: SENT, PENDING (retry) or FAILED."""
+        item = claimed.item
+        try:
+            self._sender(item.channel, senders, stack)(item)
+        except DeliveryError as error:
+            return self._failed(claimed, error)
+        except Exception as exc:
+            # The bulkhead of DESIGN §3: a row whose email cannot be built (a header
+            # with a line separator, a broken attachment list) or whose delivery breaks
+            # in a way nobody foresaw is parked with its reason; the next row goes on,
+            # on a fresh connection.
+            senders.pop(item.channel, None)
+            reason = f"could not be built or sent: {exc.__class__.__name__}: {exc}"
+            return self._failed(claimed, DeliveryError(reason, permanent=True))
+        self._sent(claimed)
+        return SENT
+
     # --- the loop ---------------------------------------------------------------------
 
     def run_once(self, stop: threading.Event | None = None) -> BatchResult:
@@ -161,30 +222,37 @@ class OutboxWorker:
         result.claimed = len(batch)
         if not batch:
             return result
-        with self.transport_factory(self.settings) as transport:
+        senders: dict[str, Deliver | DeliveryError] = {}
+        with ExitStack() as stack:
             for claimed in batch:
                 if stop is not None and stop.is_set():
                     break  # the rest comes back when the lease runs out
-                try:
-                    transport.send(compose(claimed.item, self.settings), claimed.item.to_address)
-                except DeliveryError as error:
-                    if self._failed(claimed, error) == FAILED:
-                        result.failed += 1
-                    else:
-                        result.retried += 1
-                    continue
-                self._sent(claimed)
-                result.sent += 1
+                outcome = self.deliver_one(claimed, senders, stack)
+                if outcome == SENT:
+                    result.sent += 1
+                elif outcome == FAILED:
+                    result.failed += 1
+                else:
+                    result.retried += 1
         return result
 
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> None:
-        """Deliver until ``stop`` is set (or, with ``until_idle``, until nothing is due)."""
+        """Deliver until ``stop`` is set (or, with ``until_idle``, until nothing is due).
+
+        Never returns early on an error: a worker that stops leaves every account's
+        email pending, which is worse than any single failure it could report.
+        """
         while not stop.is_set():
             try:
                 result = self.run_once(stop)
             except SQLAlchemyError as exc:
                 # The database is unreachable or busy: wait and try again.
                 log.warning("outbox worker cannot reach the database: %s", exc)
+                stop.wait(self.settings.outbox_poll_seconds)
+                continue
+            except Exception as exc:
+                log.error("outbox worker step failed, going on: %s: %s",
+                          exc.__class__.__name__, exc)
                 stop.wait(self.settings.outbox_poll_seconds)
                 continue
             if result.claimed == 0:

@@ -17,6 +17,7 @@ from phonedesk.audit import export
 from phonedesk.audit import service as audit
 from phonedesk.auth import tokens
 from phonedesk.auth.web import AdminAction, AdminPage
+from phonedesk.models.outbox import CHANNELS
 from phonedesk.models.token import KIND_API, KIND_SCIM
 from phonedesk.outbox import queue
 from phonedesk.web.pages.common import (
@@ -41,6 +42,7 @@ ACTION_GROUPS = {
     "token.": "Tokens",
     "auth.": "Sign-ins",
     "email.": "Email",
+    "switch.": "Switch",
 }
 
 
@@ -111,14 +113,17 @@ def audit_export(request: Request, web: AdminPage, action: Text = None, target_i
 def emails_page(request: Request, web: AdminPage,
                 status: Annotated[str | None, Query(max_length=10)] = None,
                 to: Annotated[str | None, Query(max_length=200)] = None,
+                channel: Annotated[str | None, Query(max_length=10)] = None,
                 page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
     status = status if status in queue.STATUSES else None
+    channel = channel if channel in CHANNELS else None
     rows, p = paged(lambda limit, offset: queue.list_outgoing(web.scope, queue.OutgoingQuery(
-                        status=status, to=to, limit=limit, offset=offset)),
-                    "/admin/emails", page, PAGE_SIZE, {"status": status, "to": to})
+                        status=status, to=to, channel=channel, limit=limit, offset=offset)),
+                    "/admin/emails", page, PAGE_SIZE,
+                    {"status": status, "to": to, "channel": channel})
     return render(request, web, "admin/emails.html", section="emails", rows=rows, pager=p,
-                  status=status or "", to=to or "", statuses=queue.STATUSES,
-                  errors=FormErrors())
+                  status=status or "", to=to or "", channel=channel or "",
+                  statuses=queue.STATUSES, errors=FormErrors())
 
 
 @router.post("/emails/{email_id}/retry")

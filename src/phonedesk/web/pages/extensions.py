@@ -22,6 +22,7 @@ from phonedesk.models.extension import POPULATED_FIELDS
 from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
+from phonedesk.web.pages.phone_system import phone_panel
 
 router = APIRouter(prefix="/admin/extensions")
 
@@ -68,6 +69,7 @@ def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
         "errors": FormErrors(),
         "new_values": {},
         "new_errors": FormErrors(),
+        "phone": phone_panel(web.scope, extension),
     }
 
 
