@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     switch_proxy: str = "127.0.0.1:5060"  # the address phones send SIP to, shown with passwords
     switch_rpc_url: str = "http://127.0.0.1:5081/RPC"  # Kamailio's JSON-RPC; "" = no actions
     switch_rpc_timeout_seconds: float = 5.0
+    # Reading registrations for a page or the API: short, so a down switch costs little.
+    switch_status_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    # How long the one-time link in a softphone's QR code works (R-SW3).
+    softphone_link_minutes: int = Field(default=30, ge=1, le=1440)
     switch_database_url: str | None = None  # what Kamailio connects with; derived when unset
     switch_voicemail_uri: str | None = None  # SIP URI of the voicemail server (R-SW6)
     switch_no_answer_seconds: int = Field(default=20, ge=1, le=600)

@@ -132,11 +132,20 @@ def test_a_softphone_credential_authenticates_only_while_its_profile_has_access(
     assert kinds() == {"201", "201.app"}
     [soft] = _rows(database, "switch_v1_subscriber", "WHERE username = '201.app'")
     assert soft["extension"] == "201" and soft["kind"] == "softphone"
-    api.patch(f"{API}/extensions/201", json={"virtual_office_enabled": False})
+    # The view alone (plain UPDATEs): the services also delete the credential then.
+    def change(sql: str) -> None:
+        with database.transaction() as db:
+            db.execute(text(sql))
+
+    change("UPDATE extensions SET virtual_office_enabled = FALSE WHERE number = '201'")
     assert kinds() == {"201"}
-    api.patch(f"{API}/extensions/201", json={"virtual_office_enabled": True})
+    change("UPDATE extensions SET virtual_office_enabled = TRUE WHERE number = '201'")
     assert kinds() == {"201", "201.app"}
-    api.post(f"{API}/profiles/{alice['id']}/disable")
+    change("UPDATE profiles SET status = 'disabled' WHERE first_name = 'Alice'")
+    assert kinds() == {"201"}
+    change("UPDATE profiles SET status = 'active' WHERE first_name = 'Alice'")
+    assert kinds() == {"201", "201.app"}
+    change("UPDATE extensions SET profile_id = NULL WHERE number = '201'")
     assert kinds() == {"201"}
 
 

@@ -16,7 +16,8 @@ from phonedesk.extensions.schemas import (
 )
 from phonedesk.models import Extension
 from phonedesk.scope import Scope
-from phonedesk.switch.schemas import SipCredentialOut
+from phonedesk.switch import domains, registrations
+from phonedesk.switch.schemas import RegistrationsOut, SipCredentialOut
 
 router = APIRouter(tags=["extensions"])
 
@@ -98,3 +99,14 @@ def reset_sip_password(number: str, scope: WriteScope, response: Response) -> Si
     issued = lifecycle.reset_sip_password(scope, number)
     response.headers["Cache-Control"] = "no-store"
     return SipCredentialOut.build(issued)
+
+
+@router.get("/extensions/{number}/registrations", response_model=RegistrationsOut,
+            summary="The phones registered on the extension now (desk phone and softphones), "
+            "read from the switch; switch=unreachable when it does not answer")
+def read_registrations(number: str, scope: ReadScope, response: Response) -> RegistrationsOut:
+    extension = service.get_extension(scope, number)
+    status = registrations.of_extension(scope.settings, extension.number,
+                                        domains.get(scope).domain)
+    response.headers["Cache-Control"] = "no-store"
+    return RegistrationsOut.build(extension.number, status)

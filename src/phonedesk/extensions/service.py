@@ -39,6 +39,7 @@ from phonedesk.outbox import service as outbox
 from phonedesk.profiles import rules
 from phonedesk.profiles import service as profiles
 from phonedesk.scope import Scope
+from phonedesk.switch import softphones
 
 __all__ = [
     "FIELD_LABELS",
@@ -203,8 +204,10 @@ def update_extension(
     scope.db.flush()
     lost_portal = before["virtual_office_enabled"] and not extension.virtual_office_enabled
     if lost_portal and extension.profile_id is not None:
-        # R-V2: unchecking Enable Virtual Office takes portal access away at once.
+        # R-V2: unchecking Enable Virtual Office takes portal access away at once,
+        # and the extension's softphone with it (R-SW3).
         _revoke_if_no_portal_left(scope, holder)
+        softphones.revoke_lost(scope, "Virtual Office unchecked")
     _audit(scope, "extension.updated", extension, before)
     return extension
 
@@ -230,9 +233,12 @@ def assign_profile(scope: Scope, number: str, profile_public_id: str) -> Extensi
     if extension.profile_id == profile.id:
         return extension
     before = snapshot(scope, extension)
+    reassigned = extension.profile_id is not None
     extension.profile_id = profile.id
     population.populate(extension, profile)
     scope.db.flush()
+    if reassigned:  # the former profile's softphone goes with the extension (R-D2, R-SW3)
+        softphones.revoke_lost(scope, "extension reassigned")
     variant = _send_assignment_email(scope, extension, profile)
     _audit(scope, "extension.assigned", extension, before, detail={"email": variant})
     return extension
@@ -271,6 +277,7 @@ def remove_profile(scope: Scope, number: str) -> Extension:
     scope.db.refresh(extension)
     if former is not None and extension.virtual_office_enabled:
         _revoke_if_no_portal_left(scope, former)
+    softphones.revoke_lost(scope, "profile removed from the extension")
     _audit(scope, "extension.unassigned", extension, before)
     return extension
 

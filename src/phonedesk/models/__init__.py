@@ -9,7 +9,7 @@ from phonedesk.models.message import Message
 from phonedesk.models.outbox import OutboxMessage
 from phonedesk.models.profile import Profile
 from phonedesk.models.setup_link import SetupLink
-from phonedesk.models.switch import SipCredential, SipDomain
+from phonedesk.models.switch import SipCredential, SipDomain, SoftphoneProvisioning
 from phonedesk.models.throttle import SignInThrottle
 from phonedesk.models.token import ApiToken
 from phonedesk.models.web_session import WebSession
@@ -29,5 +29,6 @@ __all__ = [
     "SignInThrottle",
     "SipCredential",
     "SipDomain",
+    "SoftphoneProvisioning",
     "WebSession",
 ]

@@ -76,3 +76,23 @@ class SipCredential(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the password was last generated (creation or reset).
     rotated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SoftphoneProvisioning(Base):
+    """A one-time link that hands a softphone its settings (R-SW3).
+
+    The link's token is never stored, only its SHA-256 (``token_hash``); the
+    password it carries is stored sealed with a key derived from that token, so
+    the database alone cannot read it. Fetching the link deletes the row.
+    """
+
+    __tablename__ = "softphone_provisioning"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("sip_credentials.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_password: Mapped[str] = mapped_column(String(128))  # hex
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

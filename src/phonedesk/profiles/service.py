@@ -45,6 +45,7 @@ from phonedesk.profiles.roles import (
     transfer_primary_admin,
 )
 from phonedesk.scope import Scope
+from phonedesk.switch import softphones
 
 __all__ = [
     "ROLE_LABELS",
@@ -307,6 +308,7 @@ def disable_profile(
         scope.db, scope.account, primary_admin(scope), profile_id=profile.id
     )
     scope.db.flush()
+    softphones.revoke_lost(scope, "profile disabled")  # R-SW3: desk phones stay
     record(
         scope,
         "profile.disabled",

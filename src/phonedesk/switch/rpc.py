@@ -79,7 +79,8 @@ class KamailioRpc:
         return answer.get("result") if isinstance(answer, dict) else None
 
 
-def _contacts(rpc: KamailioRpc, aor: str) -> list[dict[str, Any]]:
+def contacts_of(rpc: KamailioRpc, aor: str) -> list[dict[str, Any]]:
+    """The contacts registered on ``aor`` (none when Kamailio knows no such address)."""
     try:
         result = rpc.call("ul.lookup", LOCATION, aor)
     except RpcFault as fault:
@@ -87,7 +88,7 @@ def _contacts(rpc: KamailioRpc, aor: str) -> list[dict[str, Any]]:
             return []
         raise
     contacts: list[dict[str, Any]] = []
-    for entry in (result or {}).get("Contacts") or []:
+    for entry in (result if isinstance(result, dict) else {}).get("Contacts") or []:
         contact = entry.get("Contact") if isinstance(entry, dict) else None
         if isinstance(contact, dict):
             contacts.append(contact)
@@ -103,7 +104,7 @@ def kind_of(contact: dict[str, Any]) -> str:
 def end_registrations(rpc: KamailioRpc, aor: str, kinds: list[str]) -> int:
     """Remove the contacts of ``aor`` registered with credentials of ``kinds``."""
     ended = 0
-    for contact in _contacts(rpc, aor):
+    for contact in contacts_of(rpc, aor):
         if kind_of(contact) not in kinds:
             continue
         try:

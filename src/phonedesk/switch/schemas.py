@@ -1,10 +1,13 @@
-"""API shapes of the switch: the SIP settings and a desk phone's credential."""
+"""API shapes of the switch: the SIP settings, a credential shown once, registrations."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from phonedesk.switch.credentials import IssuedCredential
+from phonedesk.switch.registrations import OK, Status
 
 
 class SipSettingsOut(BaseModel):
@@ -33,3 +36,36 @@ class SipCredentialOut(BaseModel):
     def build(cls, issued: IssuedCredential) -> SipCredentialOut:
         return cls(username=issued.username, domain=issued.domain, password=issued.password,
                    proxy=issued.proxy, realm=issued.realm)
+
+
+class RegistrationOut(BaseModel):
+    kind: str = Field(description="device (the desk phone) or softphone (the mobile app)")
+    contact: str = Field(description="Where the phone is reached (its Contact address)")
+    user_agent: str
+    expires_in: int = Field(description="Seconds until the registration expires")
+    expires_at: datetime
+
+
+class RegistrationsOut(BaseModel):
+    """Read from Kamailio at the time of the request; never stored by PhoneDesk."""
+
+    extension: str
+    switch: str = Field(description="ok; unreachable (Kamailio did not answer in time: the "
+                        "registrations are unknown, not absent); not_configured")
+    message: str = Field(description="The switch state in words, empty when ok")
+    desk_phone_registered: bool | None
+    softphones_registered: int | None
+    registrations: list[RegistrationOut]
+
+    @classmethod
+    def build(cls, number: str, status: Status) -> RegistrationsOut:
+        known = status.state == OK
+        return cls(
+            extension=number, switch=status.state, message=status.message,
+            desk_phone_registered=status.desk_phone if known else None,
+            softphones_registered=status.softphones if known else None,
+            registrations=[RegistrationOut(kind=r.kind, contact=r.contact,
+                                           user_agent=r.user_agent, expires_in=r.expires_in,
+                                           expires_at=r.expires_at)
+                           for r in status.registrations],
+        )

@@ -22,7 +22,7 @@ from phonedesk.models.extension import POPULATED_FIELDS
 from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import service as profiles
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
-from phonedesk.web.pages.phone_system import phone_panel
+from phonedesk.web.pages.phone_system import phone_panel, phone_statuses
 
 router = APIRouter(prefix="/admin/extensions")
 
@@ -43,7 +43,10 @@ def list_page(request: Request, web: AdminPage,
                     "/admin/extensions", page, PAGE_SIZE, {"q": q})
     template = "admin/_extension_rows.html" if request.headers.get("hx-request") else (
         "admin/extensions.html")
-    return render(request, web, template, section="extensions", rows=rows, q=q or "", pager=p)
+    phones = phone_statuses(scope, [row.extension.number for row in rows])
+    unreachable = next((s.message for s in phones.values() if s.state != "ok"), "")
+    return render(request, web, template, section="extensions", rows=rows, q=q or "", pager=p,
+                  phones=phones, switch_message=unreachable)
 
 
 def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from phonedesk.extensions import service as extensions
 from phonedesk.models import Extension, Profile
 from phonedesk.profiles import service as profiles
 from phonedesk.scope import Scope
-from phonedesk.switch import credentials, domains
+from phonedesk.switch import credentials, domains, registrations
 from phonedesk.switch.credentials import IssuedCredential
+from phonedesk.switch.registrations import Status
 from phonedesk.web.pages.common import FormErrors, attempt, redirect, render
 
 router = APIRouter(prefix="/admin")
@@ -40,12 +41,20 @@ class PhonePanel:
     domain: str
     proxy: str
     has_password: bool
+    status: Status  # who is registered now, as the switch says (R-SW7)
 
 
 def phone_panel(scope: Scope, extension: Extension) -> PhonePanel:
-    return PhonePanel(username=extension.number, domain=domains.get(scope).domain,
+    domain = domains.get(scope).domain
+    return PhonePanel(username=extension.number, domain=domain,
                       proxy=scope.settings.switch_proxy,
-                      has_password=credentials.has_device(scope, extension))
+                      has_password=credentials.has_device(scope, extension),
+                      status=registrations.of_extension(scope.settings, extension.number, domain))
+
+
+def phone_statuses(scope: Scope, numbers: list[str]) -> dict[str, Status]:
+    """Registrations of a page of extensions; one failed read stops the asking."""
+    return registrations.Reader(scope.settings).many(numbers, domains.get(scope).domain)
 
 
 def _shown_once(response: Response) -> Response:

@@ -15,6 +15,7 @@ from phonedesk.auth.web import PortalAction, PortalPage, WebContext
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.messages import service as messages
 from phonedesk.models import Extension
+from phonedesk.switch import softphones
 from phonedesk.web.pages.common import attempt, redirect, render, render_directory
 
 router = APIRouter(prefix="/portal")
@@ -28,8 +29,13 @@ def home() -> Response:
 
 
 def _extensions_context(web: WebContext) -> dict[str, Any]:
-    rows = my_extensions.list_own(web.scope, web.active.profile)
-    return {"section": "extensions", "rows": rows, "values": {}, "errors": {}}
+    me = web.active.profile
+    rows = my_extensions.list_own(web.scope, me)
+    # Set up the mobile app: on the user's own Virtual Office extensions (R-SW3).
+    mobile = {e.number: softphones.has_softphone(web.scope, me, e) for e in rows
+              if e.profile_id == me.id and e.virtual_office_enabled}
+    return {"section": "extensions", "rows": rows, "values": {}, "errors": {},
+            "mobile": mobile}
 
 
 @router.get("/extensions")

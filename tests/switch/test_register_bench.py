@@ -1,0 +1,33 @@
+"""The switch registration benchmark runs end to end at a tiny size (its figures are not
+asserted, DESIGN §5): SIPp registers every user against both Kamailios and nothing is lost."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.switch.support import require_switch
+
+pytestmark = [pytest.mark.switch]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "switch_register.py"
+
+
+def test_benchmark_registers_everyone_on_both_switches(database_url: str) -> None:
+    require_switch(database_url)
+    if shutil.which("sipp") is None:
+        pytest.skip("the benchmark needs SIPp: apt-get install sip-tester")
+    args = [sys.executable, str(BENCH), "--extensions", "300", "--children", "2"]
+    if not database_url.startswith("sqlite"):
+        args += ["--database-url", database_url]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for label in ("baseline", "phonedesk"):
+        line = next(x for x in done.stdout.splitlines() if x.strip().startswith(label))
+        assert "300 registrations" in line and "failed 0" in line
+        assert "Kamailio holds 300" in line
+    assert "ratio to baseline" in done.stdout
