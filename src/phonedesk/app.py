@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from phonedesk import __version__
 from phonedesk.api import docs as api_docs
 from phonedesk.api import errors
+from phonedesk.api.body_limits import BodyLimit
 from phonedesk.api.router import api_router
 from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
@@ -82,6 +83,7 @@ def create_app(
     scim_errors.install(app)
     app.include_router(scim_router)
     web_setup.install(app)
+    app.add_middleware(BodyLimit)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
     trusted_proxies: str = ""
 
+    # The largest request body (JSON, forms, SCIM); uploads have their own limits below.
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     # Bulk CSV (R-C5).
     import_max_bytes: int = 50 * 1024 * 1024
     import_max_rows: int = 250_000
