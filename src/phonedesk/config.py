@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
     sqlite_busy_timeout_ms: int = 15_000
+    # Overload (DESIGN §3): a write waits at most this long for its turn (SQLite: the
+    # process's one writer lane; both: a pooled connection), then answers 503 busy.
+    write_wait_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Threads that run request handlers; the connection pool is sized to match.
+    server_threads: int = Field(default=40, ge=4, le=400)
 
     # Email delivery (R-V1, R-M1).
     smtp_url: str | None = None
