@@ -243,14 +243,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--writers 1..{MAX_WRITERS}, --seconds up to {MAX_SECONDS}")
     with tempfile.TemporaryDirectory(prefix="phonedesk-burst-") as tmp:
         workdir = Path(tmp)
-        with (_postgres_database(args.postgres_url) if args.postgres_url
-              else _nothing(f"sqlite:///{workdir / 'phonedesk.db'}")) as url:
-            with _server(url, workdir) as (base, token, log):
-                print(f"{args.writers} writers for {args.seconds:.0f} s on "
-                      f"{'PostgreSQL' if args.postgres_url else 'SQLite'}")
-                tally = asyncio.run(_burst(base, token, args.writers, args.seconds))
-                problems = _check(base, token, tally)
-                return 0 if report(tally, log, problems, args.seconds) else 1
+        database = (_postgres_database(args.postgres_url) if args.postgres_url
+                    else _nothing(f"sqlite:///{workdir / 'phonedesk.db'}"))
+        with database as url, _server(url, workdir) as (base, token, log):
+            print(f"{args.writers} writers for {args.seconds:.0f} s on "
+                  f"{'PostgreSQL' if args.postgres_url else 'SQLite'}")
+            tally = asyncio.run(_burst(base, token, args.writers, args.seconds))
+            problems = _check(base, token, tally)
+            return 0 if report(tally, log, problems, args.seconds) else 1
 
 
 @contextmanager

@@ -55,9 +55,8 @@ def test_a_writer_past_the_wait_gets_503_busy_with_retry_after(
         assert error_of(response, 503)["code"] == "busy"
         assert int(response.headers["retry-after"]) > 0
         assert api.get(f"{API}/profiles").status_code == 200  # reads never queue
-        with pytest.raises(Busy):
-            with database.transaction():
-                pass
+        with pytest.raises(Busy), database.transaction():
+            pass
     finally:
         database.lane.release()
     assert api.post(f"{API}/profiles", json={
