@@ -13,12 +13,14 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from phonedesk import __version__
 from phonedesk.api import docs as api_docs
 from phonedesk.api import errors
+from phonedesk.api.body_limits import BodyLimit
 from phonedesk.api.router import api_router
 from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
@@ -40,6 +42,10 @@ DEFAULT_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (in_process_worker,)
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     hooks: list[LifespanHook] = app.state.lifespan_hooks
+    # Handler threads agree with the pool (sized from the same setting): none waits
+    # for a connection; writers queue in the write lane instead.
+    settings: Settings = app.state.settings
+    to_thread.current_default_thread_limiter().total_tokens = settings.server_threads
     async with AsyncExitStack() as stack:
         for hook in hooks:
             await stack.enter_async_context(hook(app))
@@ -58,7 +64,8 @@ def create_app(
     settings = settings or get_settings()
     owns = database is None
     database = database or Database.from_url(
-        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        write_wait_seconds=settings.write_wait_seconds, pool_size=settings.server_threads,
     )
     app = FastAPI(
         title="PhoneDesk",
@@ -82,6 +89,7 @@ def create_app(
     scim_errors.install(app)
     app.include_router(scim_router)
     web_setup.install(app)
+    app.add_middleware(BodyLimit)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

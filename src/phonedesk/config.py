@@ -7,6 +7,7 @@ must fail loudly rather than sign sessions with a key published in the source.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,24 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=16)
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """``"10.0.0.0/8, 192.0.2.1"`` → networks (PHONEDESK_TRUSTED_PROXIES); ValueError names
+    a bad entry."""
+    networks = []
+    for part in text.replace(";", ",").split(","):
+        entry = part.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"“{entry}” is not an IP address or network") from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -27,6 +46,11 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
     sqlite_busy_timeout_ms: int = 15_000
+    # Overload (DESIGN §3): a write waits at most this long for its turn (SQLite: the
+    # process's one writer lane; both: a pooled connection), then answers 503 busy.
+    write_wait_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Threads that run request handlers; the connection pool is sized to match.
+    server_threads: int = Field(default=40, ge=4, le=400)
 
     # Email delivery (R-V1, R-M1).
     smtp_url: str | None = None
@@ -45,15 +69,21 @@ class Settings(BaseSettings):
     setup_link_ttl_hours: int = 72
 
     # Sign-in throttling (R-V3): after `free` failures each attempt waits a doubling delay;
-    # `lock_after` failures lock the username (or address) for `lock_minutes`. An address
-    # (an office behind one NAT) gets more room than a single username.
+    # `lock_after` failures lock the username for `lock_minutes`. A client address (an
+    # office behind one NAT) is only slowed, never locked, with a short cap, so that one
+    # guesser cannot keep everyone else out.
     signin_free_failures: int = 3
     signin_delay_base_seconds: float = 2.0
     signin_delay_max_seconds: float = 60.0
     signin_lock_after: int = 10
     signin_address_free_failures: int = 20
-    signin_address_lock_after: int = 50
+    signin_address_delay_max_seconds: float = 5.0
     signin_lock_minutes: float = 15.0
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+
+    # The largest request body (JSON, forms, SCIM); uploads have their own limits below.
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # Bulk CSV (R-C5).
     import_max_bytes: int = 50 * 1024 * 1024
@@ -87,6 +117,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PHONEDESK_SECRET_KEY must be set to a private random value outside development"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> Settings:
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"PHONEDESK_TRUSTED_PROXIES: {exc}") from exc
         return self
 
     @property

@@ -10,6 +10,7 @@ read and then deadlock on lock upgrade. Read-only work uses a plain deferred
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from phonedesk.errors import Busy
+from phonedesk.write_lane import WriteLane
+
 _BEGIN_OPTION = "phonedesk_sqlite_begin"
+# Connections beyond the server's worker threads: the outbox thread, streamed exports
+# (which read on a session of their own after the request's closed), the CLI.
+POOL_MARGIN = 8
 
 
 def normalize_url(url: str) -> str:
@@ -33,16 +40,28 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def create_db_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False) -> Engine:
+def _pool_options(url: str, pool_size: int | None, pool_timeout: float) -> dict[str, Any]:
+    """A pool as large as the threads that use it, so a thread never waits for a connection
+    (an in-memory SQLite database has a pool of its own kind and is left alone)."""
+    if pool_size is None or make_url(url).database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": pool_size + POOL_MARGIN, "max_overflow": 0,
+            "pool_timeout": pool_timeout}
+
+
+def create_db_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = False,
+                     pool_size: int | None = None, pool_timeout: float = 30.0) -> Engine:
     """Create an engine configured for PhoneDesk's concurrency rules."""
     url = normalize_url(url)
+    pool = _pool_options(url, pool_size, pool_timeout)
     if not is_sqlite(url):
-        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, future=True, **pool)
 
     engine = create_engine(
         url,
         echo=echo,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        **pool,
     )
 
     @event.listens_for(engine, "connect")
@@ -67,9 +86,14 @@ def create_db_engine(url: str, *, busy_timeout_ms: int = 15_000, echo: bool = Fa
 class Database:
     """The engine plus the two kinds of session PhoneDesk opens."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, write_wait_seconds: float = 10.0) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
+        # SQLite: one writer lane per process (see phonedesk.write_lane); PostgreSQL
+        # lets writers run concurrently.
+        self.lane = WriteLane() if self.sqlite else None
+        self.write_wait_seconds = write_wait_seconds
+        self._lane_owner: int | None = None  # the thread that took the turn
         write_bind = (
             engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.sqlite else engine
         )
@@ -77,8 +101,28 @@ class Database:
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
 
     @classmethod
-    def from_url(cls, url: str, *, busy_timeout_ms: int = 15_000) -> Database:
-        return cls(create_db_engine(url, busy_timeout_ms=busy_timeout_ms))
+    def from_url(cls, url: str, *, busy_timeout_ms: int = 15_000,
+                 write_wait_seconds: float = 10.0, pool_size: int | None = None) -> Database:
+        engine = create_db_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size,
+                                  pool_timeout=write_wait_seconds)
+        return cls(engine, write_wait_seconds=write_wait_seconds)
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """Wait for this process's write turn (SQLite), at most ``write_wait_seconds``."""
+        me = threading.get_ident()
+        if self.lane is None or self._lane_owner == me:
+            yield  # PostgreSQL, or a write nested in this thread's own turn
+            return
+        if not self.lane.acquire(self.write_wait_seconds):
+            raise Busy("Many changes are being saved right now; try again in a moment.")
+        self._lane_owner = me
+        try:
+            yield
+        finally:
+            # A request's session may close in another thread than it opened in.
+            self._lane_owner = None
+            self.lane.release()
 
     def read_session(self) -> Session:
         return self._read()
@@ -91,17 +135,18 @@ class Database:
         """A write unit of work: commit on success, roll back on any error.
 
         Interfaces (a request, a CLI command, a worker step) own the transaction;
-        services only flush.
+        services only flush. On SQLite it first waits for the process's write turn.
         """
-        session = self.write_session()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._turn():
+            session = self.write_session()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -61,6 +61,13 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
+class Busy(DomainError):
+    """Too many writers at once: the wait for a turn ran out (503, retry shortly)."""
+
+    code = "busy"
+    retry_after_seconds = 2
+
+
 class Unauthenticated(DomainError):
     """No valid credentials (401)."""
 

@@ -88,3 +88,30 @@ def give_password(database: Database, profile_public_id: str) -> None:
 def account_row(database: Database, account_id: int) -> SimpleNamespace:
     with database.reading() as db:
         return _plain(db.get(Account, account_id))
+
+
+def browser_session(database: Database, profile_public_id: str, kind: str = "admin"
+                    ) -> tuple[str, str]:
+    """A signed-in browser session of ``kind`` for the profile: (cookie value, CSRF token).
+
+    Gives the profile a placeholder password first (sessions need one to count)."""
+    from phonedesk.auth import sessions
+
+    give_password(database, profile_public_id)
+    with database.transaction() as db:
+        profile = db.scalar(select(Profile).where(Profile.public_id == profile_public_id))
+        assert profile is not None
+        row, token = sessions.start(db, profile=profile, kind=kind)
+        return token, row.csrf_token
+
+
+def as_person(client: TestClient, database: Database, profile_public_id: str, method: str,
+              path: str, **kwargs: Any) -> Any:
+    """Call the REST API as that person's signed-in Account Manager session (no token)."""
+    cookie, csrf = browser_session(database, profile_public_id)
+    headers = {"Authorization": "", "X-CSRF-Token": csrf, **kwargs.pop("headers", {})}
+    client.cookies.set("phonedesk_admin", cookie)
+    try:
+        return client.request(method, f"{API}{path}", headers=headers, **kwargs)
+    finally:
+        client.cookies.delete("phonedesk_admin")

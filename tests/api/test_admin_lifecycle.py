@@ -8,7 +8,9 @@ from phonedesk.db import Database
 from tests.api.helpers import (
     API,
     account_row,
+    as_person,
     assign,
+    browser_session,
     create_extension,
     create_profile,
     error_of,
@@ -63,13 +65,14 @@ def test_transfer_primary_admin(api: TestClient, account: AccountInfo,
     create_extension(api, "602")
     api.patch(f"{API}/extensions/602", json={"voicemail_email": "desk@acme.example"})
 
-    # Only an active administrator can become PA.
-    error = error_of(api.put(f"{API}/primary-administrator", json={"profile_id": carl["id"]}),
-                     409)
+    # Only an active administrator can become PA; only the PA can hand it on (R-AC2).
+    error = error_of(as_person(api, database, old_pa, "PUT", "/primary-administrator",
+                               json={"profile_id": carl["id"]}), 409)
     assert error["code"] == "not_an_administrator"
     api.put(f"{API}/profiles/{bea['id']}/role", json={"role": "administrator"})
 
-    response = api.put(f"{API}/primary-administrator", json={"profile_id": bea["id"]})
+    response = as_person(api, database, old_pa, "PUT", "/primary-administrator",
+                         json={"profile_id": bea["id"]})
     assert response.status_code == 200, response.text
     assert response.json()["role"] == "primary_administrator"
     assert get(api, f"/profiles/{old_pa}")["role"] == "administrator"
@@ -159,3 +162,33 @@ def test_disabled_admin_loses_rights_and_can_be_deleted(api: TestClient) -> None
                              json={"role": "administrator"}), 409)
     assert error["code"] == "profile_disabled"
     assert api.delete(f"{API}/profiles/{bea['id']}").status_code == 204
+
+
+def test_an_administrator_cannot_make_itself_primary(api: TestClient, account: AccountInfo,
+                                                     database: Database) -> None:
+    """R-AC2 as amended, over HTTP: the administrator's own session (API and page) and the
+    account's API token are refused; nothing changes; the PA's own session transfers."""
+    ada = create_profile(api, "Ada", "Admin", "ada@acme.example", username="ada")
+    api.put(f"{API}/profiles/{ada['id']}/role", json={"role": "administrator"})
+    body = {"profile_id": ada["id"]}
+    refused = as_person(api, database, ada["id"], "PUT", "/primary-administrator", json=body)
+    assert error_of(refused, 403)["code"] == "primary_admin_only"
+    assert error_of(api.put(f"{API}/primary-administrator", json=body), 403)["code"] \
+        == "primary_admin_only"
+    cookie, csrf = browser_session(database, ada["id"])
+    page = api.post(f"/admin/profiles/{ada['id']}/transfer-primary",
+                    headers={"Authorization": "", "Cookie": f"phonedesk_admin={cookie}"},
+                    data={"csrf_token": csrf})
+    assert "Only the primary administrator can transfer" in page.text
+    shown = api.get(f"/admin/profiles/{ada['id']}",
+                    headers={"Authorization": "", "Cookie": f"phonedesk_admin={cookie}"}).text
+    assert 'data-open-dialog="transfer-dialog"' not in shown
+    assert "Only the primary administrator can make this administrator" in shown
+    assert get(api, f"/profiles/{account.primary_admin_id}")["role"] == "primary_administrator"
+    # Stripping the real PA stays refused too.
+    stripped = as_person(api, database, ada["id"], "PUT",
+                         f"/profiles/{account.primary_admin_id}/role", json={"role": None})
+    assert error_of(stripped, 409)["code"] == "primary_admin_role_fixed"
+    done = as_person(api, database, account.primary_admin_id, "PUT", "/primary-administrator",
+                     json=body)
+    assert done.status_code == 200 and done.json()["role"] == "primary_administrator"

@@ -10,7 +10,15 @@ from fastapi.testclient import TestClient
 from phonedesk.auth import tokens
 from phonedesk.config import Settings
 from phonedesk.db import Database
-from tests.api.helpers import API, assign, create_extension, create_profile, error_of, get
+from tests.api.helpers import (
+    API,
+    as_person,
+    assign,
+    create_extension,
+    create_profile,
+    error_of,
+    get,
+)
 from tests.conftest import AccountInfo, auth, make_account, scope_for
 
 
@@ -36,8 +44,6 @@ def test_other_accounts_objects_are_404_like_missing_ones(
         ("POST", f"/profiles/{theirs['id']}/enable", None),
         ("PUT", f"/profiles/{theirs['id']}/role", {"role": "administrator"}),
         ("POST", f"/profiles/{theirs['id']}/setup-link", None),
-        ("PUT", "/primary-administrator", {"profile_id": theirs["id"]}),
-        ("PUT", "/primary-administrator", {"profile_id": other.primary_admin_id}),
     ]:
         response = api.request(method, f"{API}{path}", json=body)
         assert response.status_code == 404, (method, path, response.text)
@@ -250,7 +256,8 @@ def test_extension_list_and_search(api: TestClient) -> None:
 
 
 def test_extension_etag_changes_whenever_its_content_does(api: TestClient,
-                                                          account: AccountInfo) -> None:
+                                                          account: AccountInfo,
+                                                          database: Database) -> None:
     """A change that flows in from the holder's profile (R-E4) or from a PA transfer
     (R-AC2) changes the extension, so its version/ETag must change too: a client
     that read it before must get 412, not overwrite what it never saw."""
@@ -269,7 +276,8 @@ def test_extension_etag_changes_whenever_its_content_does(api: TestClient,
     held_before = api.get(f"{API}/extensions/102").headers["etag"]
     bea = create_profile(api, "Bea", "Boss", "bea@acme.example", username="bea")
     api.put(f"{API}/profiles/{bea['id']}/role", json={"role": "administrator"})
-    api.put(f"{API}/primary-administrator", json={"profile_id": bea["id"]})
+    as_person(api, database, account.primary_admin_id, "PUT", "/primary-administrator",
+              json={"profile_id": bea["id"]})
     held = api.get(f"{API}/extensions/102")
     assert held.json()["voicemail_email"] == "bea@acme.example"
     assert held.headers["etag"] != held_before

@@ -222,8 +222,12 @@ def test_disabling_refuses_the_live_session_and_voids_the_unused_link(
     assert web.get("/api/v1/portal/messages").status_code == 401
     page = web.get(fay_link)
     assert page.status_code == 410 and "no longer valid" in page.text
+    # Her right password answers exactly like a wrong one: no oracle (R-V3).
     again = sign_in(web, "eve@acme.example", "eve's long passphrase")
-    assert again.status_code == 401 and "cannot use Virtual Office" in again.text
+    wrong = sign_in(web, "eve@acme.example", "not eve's passphrase")
+    assert again.status_code == wrong.status_code == 401
+    assert _error(again.text) == _error(wrong.text)
+    assert "password is right" not in again.text
 
     # R-D3: re-enabled, Eve may sign in again only where she has access (no extension now).
     api.post(f"/api/v1/profiles/{eve}/enable")
@@ -261,23 +265,68 @@ def test_portal_and_admin_sessions_do_not_stand_in_for_each_other(
     assert form_token(web.get("/sign-in").text)
 
 
-def test_many_usernames_from_one_address_lock_that_address(
+def test_failures_from_one_address_slow_it_but_never_lock_others_out(
     app: FastAPI,
     web: TestClient,
+    database: Database,
     settings: Settings,
     account: AccountInfo,
 ) -> None:
-    """R-V3: failures are counted per client address as well as per username."""
+    """R-V3: failures are counted per client address too, but an address is only slowed
+    (a short cap), never locked: a guesser sharing the office's address cannot keep the
+    others out with their correct passwords."""
     username = pa_with_password(web, account)
     app.state.settings = settings.model_copy(
-        update={"signin_address_free_failures": 100, "signin_address_lock_after": 4}
+        update={"signin_address_free_failures": 3, "signin_address_delay_max_seconds": 4.0,
+                "signin_delay_base_seconds": 2.0}
     )
-    for n in range(4):
-        assert sign_in(web, f"guess{n}", "wrong wrong wrong", portal=False).status_code == 401
-    blocked = sign_in(web, username, PA_PASSWORD, portal=False)
-    assert blocked.status_code == 429 and "Too many sign-in attempts" in blocked.text
+    codes = []
+    for n in range(60):  # far past the former address lock (50)
+        r = sign_in(web, f"guess{n}", "wrong wrong wrong", portal=False)
+        codes.append(r.status_code)
+        if r.status_code == 429:
+            assert 0 < int(r.headers["retry-after"]) <= 4
+            assert "minutes" not in _error(r.text)
+            _let_delays_pass(database)
+    assert codes[:3] == [401, 401, 401] and 429 in codes
+    slowed = sign_in(web, username, PA_PASSWORD, portal=False)
+    assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) <= 4
+    _let_delays_pass(database)
+    assert sign_in(web, username, PA_PASSWORD, portal=False).status_code == 303
     with TestClient(app, base_url="https://testserver", client=("192.0.2.8", 50000)) as other:
         assert sign_in(other, username, PA_PASSWORD, portal=False).status_code == 303
+
+
+def test_the_client_address_comes_through_trusted_proxies_only(
+    app: FastAPI,
+    settings: Settings,
+    account: AccountInfo,
+) -> None:
+    """PHONEDESK_TRUSTED_PROXIES: behind the balancer each client has its own address
+    counter; from an untrusted peer X-Forwarded-For is ignored (it could be forged)."""
+    app.state.settings = settings.model_copy(
+        update={"signin_address_free_failures": 2, "signin_delay_base_seconds": 30.0,
+                "trusted_proxies": "10.0.0.0/8"}
+    )
+    with TestClient(app, base_url="https://testserver", client=("10.0.0.5", 443)) as balancer:
+        web = balancer
+        username = pa_with_password(web, account)
+        guesser = {"X-Forwarded-For": "198.51.100.9, 10.0.0.7"}  # through two balancers
+        for n in range(3):
+            web.headers.update(guesser)
+            sign_in(web, f"guess{n}", "wrong wrong wrong", portal=False)
+        assert sign_in(web, "guess9", "wrong", portal=False).status_code == 429
+        web.headers.update({"X-Forwarded-For": "203.0.113.4"})  # someone else in the office
+        assert sign_in(web, username, PA_PASSWORD, portal=False).status_code == 303
+        # A client cannot pick an address by prepending its own entries.
+        web.headers.update({"X-Forwarded-For": "203.0.113.4, 198.51.100.9"})
+        assert sign_in(web, "guess9", "wrong", portal=False).status_code == 429
+    with TestClient(app, base_url="https://testserver", client=("192.0.2.50", 443)) as direct:
+        for n in range(3):
+            direct.headers.update({"X-Forwarded-For": f"192.0.2.{100 + n}"})
+            sign_in(direct, f"guess{n}", "wrong wrong wrong", portal=False)
+        direct.headers.update({"X-Forwarded-For": "192.0.2.200"})
+        assert sign_in(direct, "guess9", "wrong", portal=False).status_code == 429
 
 
 def test_stale_counters_are_pruned(

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from phonedesk.auth import sessions
-from phonedesk.errors import Conflict, ValidationFailed
+from phonedesk.errors import Conflict, PermissionDenied, ValidationFailed
 from phonedesk.extensions import service as extensions
 from phonedesk.models import OutboxMessage, WebSession
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_PRIMARY, ROLE_READ_ONLY
 from phonedesk.models.web_session import KIND_ADMIN
 from phonedesk.profiles import roles
 from phonedesk.profiles import service as profiles
+from phonedesk.scope import Actor
 from tests.conftest import AccountInfo
 
 
@@ -65,6 +66,38 @@ def test_the_primary_administrator_is_fixed_until_transferred(
         held = extensions.read_extension(scope, "299")
         assert held.holder.public_id == pid
         assert held.extension.voicemail_email == "bo@acme.example"
+
+
+def test_only_the_primary_administrator_hands_the_role_on(
+    unit: Any, account: AccountInfo
+) -> None:
+    """R-AC2 as amended: an administrator cannot make itself (or anyone) PA, not even
+    through an API token it created or SCIM; the PA in person and the operator can."""
+    ada, bo = _person(unit, "Ada"), _person(unit, "Bo")
+    with unit() as scope:
+        roles.set_role(scope, ada, ROLE_ADMIN)
+        roles.set_role(scope, bo, ROLE_ADMIN)
+    refused = [Actor(kind="profile", id=ada, label="Ada"),
+               Actor(kind="api_token", id="t1", label="API token"),
+               Actor(kind="scim", id="t2", label="SCIM"),
+               Actor(kind="profile", id="pzzzzzzzzzzzzzzz", label="nobody")]
+    for actor in refused:
+        for target in (ada, bo):
+            with unit() as scope:
+                scope.actor = actor
+                with pytest.raises(PermissionDenied) as caught:
+                    roles.transfer_primary_admin(scope, target)
+                assert caught.value.code == "primary_admin_only"
+                assert roles.primary_admin(scope).public_id == account.primary_admin_id
+    with unit() as scope:
+        scope.actor = Actor(kind="profile", id=account.primary_admin_id, label="Pat")
+        roles.transfer_primary_admin(scope, ada)
+    with unit() as scope:  # the former PA is now an administrator like any other
+        scope.actor = Actor(kind="profile", id=account.primary_admin_id, label="Pat")
+        with pytest.raises(PermissionDenied):
+            roles.transfer_primary_admin(scope, bo)
+    with unit() as scope:  # the operator at the command line
+        assert roles.transfer_primary_admin(scope, bo).public_id == bo
 
 
 def test_disabled_profiles_lose_and_cannot_get_rights(unit: Any) -> None:

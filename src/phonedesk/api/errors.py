@@ -21,10 +21,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from phonedesk.errors import (
+    Busy,
     Conflict,
     DomainError,
     NotFound,
@@ -46,6 +48,7 @@ STATUS_BY_KIND: list[tuple[type[DomainError], int]] = [
     (PermissionDenied, 403),
     (Unauthenticated, 401),
     (ValidationFailed, 422),
+    (Busy, 503),
 ]
 
 _HTTP_CODES = {
@@ -95,7 +98,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "Not found in this account"),
         (409, "Conflicts with the current state"),
         (412, "Stale If-Match version"),
+        (413, "Request body over its size limit"),
         (422, "Malformed or invalid input"),
+        (503, "Busy: retry after the Retry-After seconds"),
     ]
 }
 
@@ -143,6 +148,8 @@ def render(request: Request, problem: Problem) -> Response:
 
 def problem_from_domain(exc: DomainError) -> Problem:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    if isinstance(exc, Busy):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return Problem(status_for(exc), exc.code, exc.message, exc.field, dict(exc.detail),
                    headers, exc)
 
@@ -209,9 +216,11 @@ def install(app: FastAPI) -> None:
                                        "a NUL character). Remove it and try again."))
 
     async def busy(request: Request, exc: Exception) -> Response:
-        log.warning("database error mapped to 503: %s", exc)
+        # OperationalError (another process held SQLite's lock past busy_timeout, or
+        # the database went away) or a pool that stayed empty for WRITE_WAIT_SECONDS.
+        log.warning("database busy, mapped to 503: %s", str(exc).splitlines()[0])
         return render(request, Problem(503, "busy", "The service is busy; try again in a "
-                                       "moment.", headers={"Retry-After": "1"}))
+                                       "moment.", headers={"Retry-After": "2"}))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -224,4 +233,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, integrity)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(OperationalError, busy)
+    app.add_exception_handler(PoolTimeout, busy)
     app.add_exception_handler(Exception, unexpected)

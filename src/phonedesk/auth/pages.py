@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from phonedesk.api.deps import get_database, get_settings
 from phonedesk.auth import access, signin
+from phonedesk.auth.addresses import client_address
 from phonedesk.auth.web import (
     SIGN_IN_PATHS,
     clear_session_cookie,
@@ -41,7 +42,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    return client_address(request, get_settings(request).trusted_proxies)
 
 
 def safe_next(value: str | None, kind: str) -> str:

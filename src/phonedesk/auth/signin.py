@@ -53,8 +53,10 @@ __all__ = [
     "sign_out",
 ]
 
-WRONG_CREDENTIALS = "The username or password is not right. Check both and try again."
-PLACES = {KIND_ADMIN: "the Account Manager", "portal": "Virtual Office"}
+WRONG_CREDENTIALS = (
+    "The username or password is not right, or this profile cannot sign in here. "
+    "Check both and try again, or ask your administrator."
+)
 
 
 @dataclass
@@ -147,11 +149,18 @@ def _throttled(attempt: _Attempt, found: tuple[Profile, Account] | None,
                          retry_after_seconds=wait)
 
 
-def _wrong(attempt: _Attempt, found: tuple[Profile, Account] | None) -> SignInOutcome:
+def _wrong(attempt: _Attempt, found: tuple[Profile, Account] | None,
+           refused_reason: str | None = None) -> SignInOutcome:
+    """A wrong password, or a right one without access: the same answer and the same
+    counting, so that the answer is no oracle for a disabled profile's password."""
     locked = throttle.record_failures(attempt.db, attempt.settings, attempt.keys, utcnow())
     if found is not None:
         profile, account = found
-        attempt.audit(account, profile, "auth.sign_in_failed")
+        if refused_reason is None:
+            attempt.audit(account, profile, "auth.sign_in_failed")
+        else:
+            attempt.audit(account, profile, "auth.sign_in_refused", Actor.of_profile(profile),
+                          reason=refused_reason)
         if locked:
             attempt.audit(account, profile, "auth.sign_in_locked",
                           minutes=attempt.settings.signin_lock_minutes)
@@ -166,17 +175,10 @@ def _allowed(db: Session, kind: str, account: Account, profile: Profile) -> bool
 
 def _start(attempt: _Attempt, profile: Profile, account: Account, password: str,
            user_agent: str | None) -> SignInOutcome:
-    """The password is right: refuse without access, else open a session."""
+    """The password is right: without access answer as for a wrong one, else a session."""
     db, actor = attempt.db, Actor.of_profile(profile)
     if not _allowed(db, attempt.kind, account, profile):
-        attempt.audit(account, profile, "auth.sign_in_refused", actor, reason="no_access")
-        return SignInOutcome(
-            ok=False,
-            message=(
-                f"Your password is right, but this profile cannot use {PLACES[attempt.kind]} "
-                "now. Ask your administrator."
-            ),
-        )
+        return _wrong(attempt, (profile, account), refused_reason="no_access")
     throttle.forgive(db, attempt.keys)
     assert profile.password_hash is not None
     if passwords.needs_rehash(profile.password_hash):

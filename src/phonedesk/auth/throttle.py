@@ -1,7 +1,9 @@
 """Counting failed sign-ins per username and per client address (R-V3).
 
 After a few failures each attempt must wait a doubling delay; after more the
-key is locked for a while. Counters are kept for unknown usernames too, so the
+username is locked for a while. A client address is only slowed (a short cap),
+never locked: an office behind one address must not be locked out by one guesser.
+Counters are kept for unknown usernames too, so the
 throttle tells an attacker nothing about which usernames exist, and they are
 pruned once nobody needs them, so guessed usernames cannot fill the table.
 """
@@ -83,17 +85,17 @@ def _record_failure(
         row.locked_until = None
     row.failures += 1
     row.last_failure_at = now
-    lock_after = settings.signin_address_lock_after if by_address else settings.signin_lock_after
-    if row.failures >= lock_after:
+    if not by_address and row.failures >= settings.signin_lock_after:
         row.locked_until = now + window
         row.next_attempt_at = None
-        return row.failures == lock_after
+        return row.failures == settings.signin_lock_after
+    # An address is only ever slowed: locking it would lock out everyone behind it.
     free = settings.signin_address_free_failures if by_address else settings.signin_free_failures
+    cap = settings.signin_address_delay_max_seconds if by_address \
+        else settings.signin_delay_max_seconds
     extra = row.failures - free
     if extra > 0:
-        delay = min(
-            settings.signin_delay_max_seconds, settings.signin_delay_base_seconds * 2 ** (extra - 1)
-        )
+        delay = min(cap, settings.signin_delay_base_seconds * 2 ** min(extra - 1, 30))
         row.next_attempt_at = now + timedelta(seconds=delay)
     return False
 

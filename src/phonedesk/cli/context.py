@@ -34,7 +34,8 @@ def settings() -> Settings:
 
 def database(s: Settings | None = None) -> Database:
     s = s or settings()
-    return Database.from_url(s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms)
+    return Database.from_url(s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms,
+                             write_wait_seconds=s.write_wait_seconds)
 
 
 @contextmanager

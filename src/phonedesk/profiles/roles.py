@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from phonedesk.auth import setup_links
-from phonedesk.errors import Conflict, ValidationFailed
+from phonedesk.errors import Conflict, PermissionDenied, ValidationFailed
 from phonedesk.extensions import population
 from phonedesk.models import Account, Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_PRIMARY, ROLE_READ_ONLY
@@ -107,8 +107,32 @@ def set_role(scope: Scope, public_id: str, role: str | None) -> Profile:
     return profile
 
 
+# Who may act as the account's owner without being a person: the operator at the
+# server's command line and PhoneDesk itself. An API token is not among them: any
+# administrator can create one, so letting it transfer the role would let an
+# administrator promote itself through a token.
+OPERATOR_ACTORS = frozenset({"cli", "system"})
+
+
+def require_primary_admin(scope: Scope, message: str) -> None:
+    """Refuse unless the actor is the PA in person, or the operator (R-AC2 as amended)."""
+    if scope.actor.kind in OPERATOR_ACTORS:
+        return
+    if scope.actor.kind == "profile":
+        me = scope.db.scalar(select(Profile.id).where(
+            Profile.public_id == scope.actor.id, Profile.account_id == scope.account_id))
+        if me is not None and me == scope.account.primary_admin_id:
+            return
+    raise PermissionDenied(message, code="primary_admin_only")
+
+
 def transfer_primary_admin(scope: Scope, to_public_id: str) -> Profile:
-    """Make another active administrator the PA (R-AC2); held extensions follow."""
+    """Make another active administrator the PA (R-AC2); held extensions follow.
+
+    Only the PA may hand the role on: an administrator cannot promote itself.
+    """
+    require_primary_admin(
+        scope, "Only the primary administrator can transfer the primary administrator role.")
     target = get_profile(scope, to_public_id)
     current = primary_admin(scope)
     if target.id == current.id:

@@ -191,6 +191,7 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
         "numbers": numbers,
         "pa": pa,
         "is_pa": pa.id == profile.id,
+        "viewer_is_pa": web.active.profile.id == pa.id,
         "role": role,
         "role_label": roles.ROLE_LABELS.get(role or ""),
         "labels": scope.account.custom_labels(),
