@@ -262,7 +262,8 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
     """Apply the import in the caller's transaction, exactly once (R-C3).
 
     Refused while errors remain, when already submitted, and when any profile
-    it changes was edited after validation. One audit event records the counts;
+    it changes was edited after validation. Every created or changed profile
+    gets its own audit event and one summary event records the counts (R-AU1);
     the staged rows stay as its detail. On any DomainError the caller must roll
     back (as every interface does): statements already run are part of the
     refused attempt.
