@@ -55,7 +55,7 @@ def check_not_stale(scope: Scope, batch: ImportBatch) -> None:
             "template again, redo your edits and upload it.",
             code="import_stale",
         )
-    taken = username_conflicts(scope, batch.id)
+    taken = username_conflicts(scope.db, batch.id)
     if taken:
         raise PreconditionFailed(
             "Some usernames in this file were taken by other profiles after the file was "
