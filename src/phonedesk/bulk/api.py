@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from phonedesk.api.common import Limit, Offset, streamed_csv
-from phonedesk.api.deps import ReadScope, WriteScope
+from phonedesk.api.deps import (
+    ReadScope,
+    ReadSession,
+    SettingsDep,
+    WriteScope,
+    authenticate,
+    get_database,
+)
 from phonedesk.bulk import service
 from phonedesk.bulk.schemas import ImportOut, Outcome
+from phonedesk.errors import PermissionDenied
 from phonedesk.scope import Scope
 
 router = APIRouter(tags=["imports"])
+
+
+def _upload_scope(request: Request, db: ReadSession, settings: SettingsDep) -> Scope:
+    """A writer's scope on a read session: the upload commits its own small steps.
+
+    Validation must not hold the write lock (other writers keep working during
+    a large upload), so the request does not open a write transaction.
+    """
+    principal = authenticate(request, db)
+    if not principal.can_write:
+        raise PermissionDenied("Read-only administrators cannot make changes.")
+    return Scope(db=db, account=principal.account, actor=principal.actor, settings=settings)
+
+
+UploadScope = Annotated[Scope, Depends(_upload_scope)]
 
 def _stream(request: Request, scope: Scope, name: str) -> StreamingResponse:
     """The account's template/export, streamed from a session of its own (R-C2, R-C6)."""
@@ -44,9 +67,10 @@ def _out(scope: Scope, import_id: str, outcome: str | None, limit: int,
 
 @router.post("/imports", status_code=201, response_model=ImportOut,
              summary="Upload a CSV file: validates it into a preview; nothing changes yet")
-def upload(scope: WriteScope, file: Annotated[UploadFile, File(description="The CSV file")],
+def upload(request: Request, scope: UploadScope,
+           file: Annotated[UploadFile, File(description="The CSV file")],
            limit: Limit = 50) -> ImportOut:
-    batch = service.upload(scope, file.file, file.filename)
+    batch = service.upload(scope, file.file, file.filename, database=get_database(request))
     views, total = service.list_rows(scope, batch, limit=limit)
     return ImportOut.build(batch, views, total, limit, 0)
 

@@ -17,19 +17,17 @@ else gets "not found". Unsubmitted imports expire after
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, BinaryIO
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from phonedesk.audit import service as audit
 from phonedesk.bulk import submit as applier
 from phonedesk.bulk.columns import column_labels, template_columns
-from phonedesk.bulk.reader import CsvFile, FileRejected
-from phonedesk.bulk.staging import PROFILE_FIELDS, Stager
+from phonedesk.bulk.staging import PROFILE_FIELDS
+from phonedesk.bulk.uploading import STAGING, discard, purge_expired, upload
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
 from phonedesk.models import ImportBatch, ImportRow, Profile
 from phonedesk.models.base import utcnow
@@ -45,8 +43,6 @@ from phonedesk.models.bulk import (
 )
 from phonedesk.scope import Scope
 from phonedesk.spreadsheet import CsvChunks
-
-Progress = Callable[[int, int], None]  # (bytes read, file size)
 
 # --- template and export -----------------------------------------------------
 
@@ -73,89 +69,6 @@ def write_csv(scope: Scope) -> Iterator[bytes]:
     result = scope.db.execute(stmt)
     for partition in result.partitions(_EXPORT_BATCH):
         yield out.write([v or "" for v in row] for row in partition)
-
-
-# --- upload ------------------------------------------------------------------
-
-
-def _clean_filename(name: str | None) -> str:
-    base = (name or "upload.csv").replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if ch.isprintable()).strip()
-    return (base or "upload.csv")[:200]
-
-
-def upload(
-    scope: Scope, fileobj: BinaryIO, filename: str | None, *, progress: Progress | None = None
-) -> ImportBatch:
-    """Validate a file into a new import; nothing else changes (R-C3).
-
-    ``fileobj`` must be a seekable binary file. File-level problems (size,
-    encoding, header, row limit) give a *rejected* import whose
-    ``file_errors`` say what is wrong, never an exception.
-    """
-    purge_expired(scope)
-    now = utcnow()
-    batch = ImportBatch(
-        public_id="imp_" + secrets.token_urlsafe(24),
-        account_id=scope.account_id,
-        actor_type=scope.actor.kind,
-        actor_id=scope.actor.id,
-        actor_label=scope.actor.label,
-        filename=_clean_filename(filename),
-        status=VALIDATED,
-        notices=[],
-        file_errors=[],
-        row_count=0,
-        new_count=0,
-        changed_count=0,
-        unchanged_count=0,
-        error_count=0,
-        created_at=now,
-        expires_at=now + timedelta(hours=scope.settings.import_ttl_hours),
-    )
-    scope.db.add(batch)
-    scope.db.flush()
-    source = CsvFile(fileobj, scope.account, max_bytes=scope.settings.import_max_bytes,
-                     max_rows=scope.settings.import_max_rows)
-    try:
-        info = source.open()
-        batch.encoding = info.encoding
-        batch.delimiter = info.delimiter
-        batch.columns = info.present
-        batch.notices = info.notices
-        stager = Stager(scope, batch.id, info)
-        for row in source.rows():
-            stager.add(row)
-            if progress is not None and row.number % 5000 == 0:
-                progress(source.position(), info.size)
-        stager.finish()
-        if progress is not None:
-            progress(info.size, info.size)
-    except FileRejected as exc:
-        scope.db.execute(delete(ImportRow).where(ImportRow.import_id == batch.id))
-        batch.file_errors = [{"column": exc.column, "message": exc.message}]
-    finally:
-        source.close()
-    _count(scope, batch)
-    return batch
-
-
-def _count(scope: Scope, batch: ImportBatch) -> None:
-    counts = dict.fromkeys(OUTCOMES, 0)
-    rows = scope.db.execute(
-        select(ImportRow.outcome, func.count())
-        .where(ImportRow.import_id == batch.id)
-        .group_by(ImportRow.outcome)
-    )
-    for outcome, n in rows:
-        counts[outcome] = n
-    batch.new_count = counts[NEW]
-    batch.changed_count = counts[CHANGED]
-    batch.unchanged_count = counts[UNCHANGED]
-    batch.error_count = counts[ERROR]
-    batch.row_count = sum(counts.values())
-    batch.status = REJECTED if batch.error_count or batch.file_errors else VALIDATED
-    scope.db.flush()
 
 
 # --- reading a preview -------------------------------------------------------
@@ -262,7 +175,8 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
     """Apply the import in the caller's transaction, exactly once (R-C3).
 
     Refused while errors remain, when already submitted, and when any profile
-    it changes was edited after validation. One audit event records the counts;
+    it changes was edited after validation. Every created or changed profile
+    gets its own audit event and one summary event records the counts (R-AU1);
     the staged rows stay as its detail. On any DomainError the caller must roll
     back (as every interface does): statements already run are part of the
     refused attempt.
@@ -270,6 +184,9 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
     batch = get_import(scope, import_id)
     if batch.status == APPLIED:
         raise _already_submitted()
+    if batch.status == STAGING:
+        raise Conflict("This file is still being validated. Wait for its preview, then submit.",
+                       code="import_validating")
     if batch.status == REJECTED:
         raise Conflict(
             f"This file has {batch.error_count + len(batch.file_errors or [])} error(s); "
@@ -299,20 +216,5 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
     return batch
 
 
-# --- expiry ------------------------------------------------------------------
-
-
-def purge_expired(scope: Scope) -> int:
-    """Delete unsubmitted imports past their expiry, with their rows (any account)."""
-    expired = select(ImportBatch.id).where(
-        ImportBatch.status != APPLIED, ImportBatch.expires_at <= utcnow()
-    )
-    ids = list(scope.db.scalars(expired))
-    if not ids:
-        return 0
-    scope.db.execute(delete(ImportRow).where(ImportRow.import_id.in_(ids)))
-    scope.db.execute(
-        delete(ImportBatch).where(ImportBatch.id.in_(ids)).execution_options(
-            synchronize_session=False)
-    )
-    return len(ids)
+__all__ = ["all_errors", "counts", "discard", "get_import", "list_rows", "purge_expired",
+           "submit", "upload", "write_csv"]

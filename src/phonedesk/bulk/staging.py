@@ -2,7 +2,9 @@
 
 Rows are validated in batches: one query fetches the batch's existing profiles,
 every cell goes through the same rules as the profile service
-(:mod:`phonedesk.profiles.rules`), and one ``executemany`` stores the batch.
+(:mod:`phonedesk.profiles.rules`), and one ``executemany`` stores the batch in
+a short write transaction of its own (see :class:`Units`), so other writers
+are never kept waiting longer than one batch while a large file validates.
 Uniqueness inside the file needs a map of the usernames and Internal IDs seen
 so far; uniqueness against the database is judged once, set-based, after the
 whole file is staged, on the state the file would leave behind (R-C4).
@@ -11,15 +13,17 @@ whole file is staged, on the state the file would leave behind (R-C4).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from phonedesk.bulk.columns import column_labels
 from phonedesk.bulk.reader import FileInfo, Row
+from phonedesk.db import Database
 from phonedesk.errors import ValidationFailed
 from phonedesk.models import ImportRow, Profile
 from phonedesk.models.base import new_public_id
@@ -37,6 +41,36 @@ _JSON_COLUMNS = ("changes", "errors")
 _ROWS: Table = ImportRow.__table__  # type: ignore[assignment]
 _USERNAME_COLUMN = fields.USERNAME.label
 
+
+@dataclass(frozen=True)
+class Units:
+    """Where an upload reads and writes.
+
+    With a :class:`Database`, every write is a short transaction of its own and
+    every read a fresh snapshot (one that sees what was just committed): the
+    write lock is taken for one batch at a time, never for the whole file.
+    Without one, everything runs in the caller's session (its transaction).
+    """
+
+    scope: Scope
+    database: Database | None = None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        if self.database is None:
+            yield self.scope.db
+            self.scope.db.flush()
+            return
+        with self.database.transaction() as db:
+            yield db
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        if self.database is None:
+            yield self.scope.db
+            return
+        with self.database.reading() as db:
+            yield db
 
 
 def _shown(value: str, limit: int = 40) -> str:
@@ -105,8 +139,9 @@ class _RowCheck:
 class Stager:
     """Validates rows into ``import_rows`` for one import."""
 
-    def __init__(self, scope: Scope, import_id: int, info: FileInfo) -> None:
-        self.scope = scope
+    def __init__(self, units: Units, import_id: int, info: FileInfo) -> None:
+        scope = self.scope = units.scope
+        self.units = units
         self.import_id = import_id
         self.present = set(info.present)
         self.labels = column_labels(scope.account)
@@ -115,10 +150,9 @@ class Stager:
         self._keys_seen: dict[str, int] = {}
         self._memo = _Memo()
         self.rows = 0
-        self._connection = scope.db.connection()
+        self._dialect = scope.db.get_bind().dialect
         columns = self._columns = [c.name for c in _ROWS.columns if c.name != "id"]
-        compiled = insert(_ROWS).compile(dialect=self._connection.dialect,
-                                         column_keys=columns)
+        compiled = insert(_ROWS).compile(dialect=self._dialect, column_keys=columns)
         self._sql = str(compiled)
         self._order = list(compiled.positiontup or []) if compiled.positional else None
 
@@ -148,22 +182,24 @@ class Stager:
             for key in _JSON_COLUMNS:
                 if values[key] is not None:
                     values[key] = json.dumps(values[key], ensure_ascii=False)
-        if self._connection.dialect.name == "postgresql":
-            self._copy(staged)
-            return
         if self._order is not None:
             order = self._order
             params: list[Any] = [tuple(v[k] for k in order) for v in staged]
         else:
             params = staged
-        self._connection.exec_driver_sql(self._sql, params)
+        with self.units.write() as db:
+            connection = db.connection()
+            if self._dialect.name == "postgresql":
+                self._copy(connection, staged)
+            else:
+                connection.exec_driver_sql(self._sql, params)
 
-    def _copy(self, staged: list[dict[str, Any]]) -> None:
+    def _copy(self, connection: Any, staged: list[dict[str, Any]]) -> None:
         """PostgreSQL: ``COPY`` the batch, many times faster than row inserts."""
-        driver = self._connection.connection.driver_connection
+        driver = connection.connection.driver_connection
         columns = self._columns
         sql = f"COPY {_ROWS.name} ({', '.join(columns)}) FROM STDIN"
-        with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
             for values in staged:
                 copy.write_row(tuple(values[k] for k in columns))
 
@@ -172,7 +208,7 @@ class Stager:
         self.flush()
         self._ids_seen.clear()
         self._keys_seen.clear()
-        mark_username_conflicts(self.scope, self.import_id)
+        mark_username_conflicts(self.units, self.import_id)
 
     # --- one batch -----------------------------------------------------------
 
@@ -330,7 +366,7 @@ class Stager:
         }
 
 
-def username_conflicts(scope: Scope, import_id: int) -> list[tuple[int, int, str]]:
+def username_conflicts(db: Session, import_id: int) -> list[tuple[int, int, str]]:
     """Rows whose final username another profile will still hold after the file.
 
     A profile "releases" its username when the file gives it a different one,
@@ -360,21 +396,25 @@ def username_conflicts(scope: Scope, import_id: int) -> list[tuple[int, int, str
         )
         .order_by(ImportRow.row_number)
     )
-    return [(r[0], r[1], r[2] or "") for r in scope.db.execute(stmt)]
+    return [(r[0], r[1], r[2] or "") for r in db.execute(stmt)]
 
 
-def mark_username_conflicts(scope: Scope, import_id: int) -> None:
-    """Turn rows whose username is taken in the database into error rows."""
-    conflicts = username_conflicts(scope, import_id)
-    if not conflicts:
-        return
-    ids = [c[0] for c in conflicts]
-    current: dict[int, Any] = {
-        row_id: errors
-        for row_id, errors in scope.db.execute(
-            select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids))
-        )
-    }
+def mark_username_conflicts(units: Units, import_id: int) -> None:
+    """Turn rows whose username is taken in the database into error rows.
+
+    Judged on a fresh snapshot; only the (usually empty) update writes.
+    """
+    with units.read() as db:
+        conflicts = username_conflicts(db, import_id)
+        if not conflicts:
+            return
+        ids = [c[0] for c in conflicts]
+        current: dict[int, Any] = {
+            row_id: errors
+            for row_id, errors in db.execute(
+                select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids))
+            )
+        }
     params = []
     for row_id, _number, username in conflicts:
         errors = list(current.get(row_id) or [])
@@ -382,4 +422,5 @@ def mark_username_conflicts(scope: Scope, import_id: int) -> None:
                        "message": rules.username_taken_message(username)})
         params.append({"id": row_id, "outcome": ERROR, "errors": errors, "changes": None,
                        "changed_mask": 0})
-    scope.db.execute(update(ImportRow), params)
+    with units.write() as db:
+        db.execute(update(ImportRow), params)

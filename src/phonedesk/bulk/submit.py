@@ -3,7 +3,8 @@
 A fixed handful of statements whatever the file's size: claim the import, check
 that no touched profile changed since validation, free the usernames that move,
 update changed profiles from the staging rows, insert new ones, let names and
-emails flow to unedited extension fields (R-E4). The caller owns the
+emails flow to unedited extension fields (R-E4), and write one audit event per
+created or changed profile (R-AU1, :mod:`phonedesk.bulk.audit_rows`). The caller owns the
 transaction, so any refusal leaves nothing applied.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, insert, literal, select, update
 
+from phonedesk.bulk import audit_rows
 from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, username_conflicts
 from phonedesk.errors import PreconditionFailed
 from phonedesk.extensions import population
@@ -53,7 +55,7 @@ def check_not_stale(scope: Scope, batch: ImportBatch) -> None:
             "template again, redo your edits and upload it.",
             code="import_stale",
         )
-    taken = username_conflicts(scope, batch.id)
+    taken = username_conflicts(scope.db, batch.id)
     if taken:
         raise PreconditionFailed(
             "Some usernames in this file were taken by other profiles after the file was "
@@ -105,6 +107,7 @@ def _update_changed(scope: Scope, batch: ImportBatch, now: datetime) -> None:
         }
         if mask & FIELD_BITS["username"]:
             values["username_key"] = ImportRow.username_key
+        audit_rows.record_changed(scope, batch, now, mask)
         result = db.execute(
             update(Profile)
             .where(
@@ -155,3 +158,4 @@ def _insert_new(scope: Scope, batch: ImportBatch, now: datetime) -> None:
         .order_by(ImportRow.row_number)
     )
     scope.db.execute(insert(Profile).from_select(columns, source))
+    audit_rows.record_created(scope, batch, now)

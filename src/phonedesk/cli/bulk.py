@@ -1,7 +1,8 @@
 """``phonedesk profiles template|export|import``: CSV provisioning from a shell.
 
-``import`` validates and applies in one transaction, so a rejected file or a
-``--dry-run`` leaves nothing behind. Exit status: 0 when the file validated
+``import`` validates in small steps that never hold the write lock, then applies
+every row in one transaction; a rejected file or a ``--dry-run`` leaves nothing
+behind. Exit status: 0 when the file validated
 (and, without ``--dry-run``, was applied), 1 when it was rejected.
 """
 
@@ -120,29 +121,36 @@ def import_csv(
     db = database(s)
     show_bar = sys.stderr.isatty()
     try:
-        with fh, reporting_errors(), db.transaction() as session, Progress(
+        with fh, reporting_errors(), Progress(
             "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
             TimeRemainingColumn(), console=err, disable=not show_bar, transient=True,
         ) as bar:
-            scope = Scope(db=session, account=accounts.resolve(session, account),
-                          actor=Actor.cli(), settings=s)
             task = bar.add_task("Validating", total=None)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            batch = service.upload(scope, fh, file.name, progress=progress)
-            if batch.status != REJECTED and not dry_run:
-                bar.update(task, description="Applying")
-                batch = service.submit(scope, batch.public_id)
-            result = _result(scope, batch)
-            bar.stop()
-            if as_json:
-                typer.echo(json.dumps(result, ensure_ascii=False))
-            else:
-                _print_human(scope, batch, result, dry_run)
-            if dry_run or batch.status == REJECTED:
-                session.rollback()  # nothing of a preview or a rejected file is kept
+            with db.reading() as session:
+                scope = Scope(db=session, account=accounts.resolve(session, account),
+                              actor=Actor.cli(), settings=s)
+                batch = service.upload(scope, fh, file.name, progress=progress, database=db)
+                import_id = batch.public_id
+            with db.transaction() as session:
+                scope = Scope(db=session, account=accounts.resolve(session, account),
+                              actor=Actor.cli(), settings=s)
+                batch = service.get_import(scope, import_id)
+                if batch.status != REJECTED and not dry_run:
+                    bar.update(task, description="Applying")
+                    batch = service.submit(scope, import_id)
+                result = _result(scope, batch)
+                bar.stop()
+                if as_json:
+                    typer.echo(json.dumps(result, ensure_ascii=False))
+                else:
+                    _print_human(scope, batch, result, dry_run)
+                if dry_run or batch.status == REJECTED:
+                    # nothing of a preview or a rejected file is kept
+                    service.discard(scope, import_id)
     finally:
         db.dispose()
     if result["status"] == REJECTED:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from phonedesk.auth.web import AdminAction, AdminPage
+from phonedesk.auth.web import AdminAction, AdminPage, check_csrf
 from phonedesk.bulk import service as bulk
 from phonedesk.bulk.columns import column_labels
+from phonedesk.errors import PermissionDenied
 from phonedesk.models.bulk import APPLIED, CHANGED, ERROR, NEW, REJECTED, UNCHANGED
 from phonedesk.web.pages.common import FormErrors, attempt, pager, redirect, render
 
@@ -35,14 +37,24 @@ def start(request: Request, web: AdminPage,
 
 
 @router.post("")
-def upload(request: Request, web: AdminAction,
-           file: Annotated[UploadFile | None, File()] = None) -> Response:
-    """Upload and validate; nothing changes yet (R-C3)."""
+async def upload(request: Request, web: AdminPage,
+                 file: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Upload and validate; nothing changes yet (R-C3).
+
+    A read session: the upload commits its own small steps, so validating a
+    large file never holds the write lock (other writers keep working).
+    """
+    await check_csrf(request, web.csrf_token)
+    if not web.can_write:
+        raise PermissionDenied("Read-only administrators cannot make changes.")
     errors = FormErrors()
     if file is None or not file.filename:
         errors.add("file", "Choose a CSV file to upload.")
     else:
-        batch, errors = attempt(web, lambda: bulk.upload(web.scope, file.file, file.filename))
+        upload_file = file
+        batch = await run_in_threadpool(
+            lambda: bulk.upload(web.scope, upload_file.file, upload_file.filename,
+                                database=request.app.state.database))
         if batch is not None:
             return redirect(f"/admin/imports/{batch.public_id}",
                             htmx=bool(request.headers.get("hx-request")))
