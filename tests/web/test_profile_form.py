@@ -71,3 +71,32 @@ def test_an_email_edit_offers_the_rename_and_never_does_it_silently(
     after = _pa(database, account)
     assert after["email"] == new_email
     assert after["username"] == (new_email if accept else pa["email"])
+
+
+def test_the_same_form_posted_twice_is_acted_on_once(
+    admin: tuple[TestClient, str], database: Database, account: AccountInfo,
+) -> None:
+    """The server's guard behind the page's script: a repeat post of one form (same
+    form_key) goes where the first answer went, never "already taken"."""
+    client, csrf = admin
+    page = client.get("/admin/profiles/new").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key is not None
+    data = {"csrf_token": csrf, "form_key": key.group(1), "first_name": "Eve",
+            "last_name": "Orr", "email": f"eve.{account.id}@example.com", "username": ""}
+    first = client.post("/admin/profiles/new", data=data, follow_redirects=False)
+    second = client.post("/admin/profiles/new", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303, second.text[:300]
+    assert first.headers["location"] == second.headers["location"]
+    with database.reading() as db:
+        assert db.query(Profile).filter_by(email=f"eve.{account.id}@example.com").count() == 1
+    # Another rendering of the form has another key: a real second profile is refused.
+    data["form_key"] = "another-key"
+    third = client.post("/admin/profiles/new", data=data, follow_redirects=False)
+    assert third.status_code == 422 and "already taken" in third.text
+    ext = {"csrf_token": csrf, "form_key": "ext-key", "number": "277",
+           "virtual_office_enabled": "1"}
+    created = client.post("/admin/extensions/new", data=ext, follow_redirects=False)
+    assert created.status_code == 200 and "SIP password" in created.text
+    again = client.post("/admin/extensions/new", data=ext, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/admin/extensions/277"

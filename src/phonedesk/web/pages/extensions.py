@@ -14,13 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+import phonedesk.web.pages.profile_form as profile_form
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.errors import NotFound
 from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
 from phonedesk.profiles import service as profiles
-from phonedesk.web.pages import profile_form
+from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 from phonedesk.web.pages.phone_system import phone_panel
 
@@ -158,8 +159,11 @@ def create_profile(request: Request, number: str, web: AdminAction,
     """
     extension = service.get_extension(web.scope, number)
     account = web.scope.account
+    earlier = once.claim(web.scope, form.form_key)
 
     def act() -> Profile:
+        if earlier is not None and earlier.location:  # the same dialog posted again
+            return profiles.get_profile(web.scope, earlier.location.rsplit("/", 1)[-1])
         v = form.values()
         return profiles.create_profile(
             web.scope, first_name=v["first_name"], last_name=v["last_name"], email=v["email"],
@@ -170,6 +174,7 @@ def create_profile(request: Request, number: str, web: AdminAction,
     if profile is None:
         return render(request, web, "admin/_new_profile_form.html", status_code=200, ext=extension,
                       new_pf=profile_form.context(account, form.values(), errors, prefix="np-"))
+    once.finish(web.scope, form.form_key, f"/admin/profiles/{profile.public_id}", None)
     response = render(request, web, "admin/_new_profile_created.html", ext=extension,
                       created=profile,
                       new_pf=profile_form.context(account, {}, FormErrors(), prefix="np-"))

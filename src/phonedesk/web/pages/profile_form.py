@@ -78,6 +78,7 @@ class ProfileFormData(BaseModel):
     custom_field_2: Text = ""
     custom_field_3: Text = ""
     username_follows_email: Annotated[str, Field(max_length=10)] = ""
+    form_key: Annotated[str, Field(max_length=100)] = ""  # web.once
 
     def values(self) -> dict[str, str]:
         """The profile fields, by catalogue key."""

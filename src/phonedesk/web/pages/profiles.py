@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+import phonedesk.web.pages.profile_form as profile_form
 from phonedesk.accounts import profile_fields
 from phonedesk.api.common import streamed_csv
 from phonedesk.audit import service as audit
@@ -23,7 +24,7 @@ from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
 from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import roles
 from phonedesk.profiles import service as profiles
-from phonedesk.web.pages import profile_form
+from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin/profiles")
@@ -147,6 +148,9 @@ def new_page(request: Request, web: AdminPage) -> Response:
 @router.post("/new")
 def create(request: Request, web: AdminAction, form: profile_form.Posted) -> Response:
     account = web.scope.account
+    earlier = once.claim(web.scope, form.form_key)
+    if earlier is not None and earlier.location:  # the same form posted again
+        return redirect(earlier.location, earlier.notice)
 
     def act() -> Profile:
         # A disabled custom field has no input, so it arrives empty (R-P4 in the service).
@@ -158,9 +162,11 @@ def create(request: Request, web: AdminAction, form: profile_form.Posted) -> Res
 
     created, errors = attempt(web, act, known=profile_form.input_names(account))
     if created is not None:
-        return redirect(f"/admin/profiles/{created.public_id}",
-                        f"Profile {created.display_name} created. No email was sent; assign it "
-                        "to an extension to invite them.")
+        url = f"/admin/profiles/{created.public_id}"
+        notice = (f"Profile {created.display_name} created. No email was sent; assign it "
+                  "to an extension to invite them.")
+        once.finish(web.scope, form.form_key, url, notice)
+        return redirect(url, notice)
     return render(request, web, "admin/profile_new.html", status_code=422, section="profiles",
                   pf=profile_form.context(account, form.values(), errors))
 
