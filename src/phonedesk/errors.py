@@ -72,3 +72,31 @@ class Unauthenticated(DomainError):
     """No valid credentials (401)."""
 
     code = "unauthenticated"
+
+
+class InvalidFields(ValidationFailed):
+    """Several values break their rules at once (422), so a form can flag every one.
+
+    ``message``, ``code`` and ``field`` are the first error's, so a caller that
+    handles one error keeps working; ``errors`` holds them all and
+    ``detail["errors"]`` lists them for API clients.
+    """
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        first = errors[0]
+        super().__init__(
+            first.message,
+            code=first.code,
+            field=first.field,
+            detail={"errors": [{"field": e.field, "code": e.code, "message": e.message}
+                               for e in errors]},
+        )
+        self.errors = errors
+
+
+def raise_all(errors: list[DomainError]) -> None:
+    """Raise nothing, the one error, or :class:`InvalidFields` with all of them."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidFields(errors)

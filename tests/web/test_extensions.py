@@ -82,7 +82,9 @@ def test_new_profile_dialog_rejects_bad_input_next_to_the_field_and_keeps_it(
     dialog.get_by_label("First Name").fill("Bo")
     dialog.get_by_label("Email Address").fill("not-an-email")
     dialog.get_by_role("button", name="Save").click()
-    expect(dialog.locator(".field-error")).to_contain_text("Last Name is required")
+    # Every bad field at once, focus on the first (R-P1).
+    expect(dialog.locator("#np-last_name-error")).to_contain_text("Last Name is required")
+    expect(dialog.locator("#np-email-error")).to_contain_text("not a valid email address")
     expect(dialog.get_by_label("Last Name")).to_be_focused()
     expect(dialog.get_by_label("First Name")).to_have_value("Bo")
     expect(dialog.get_by_label("Email Address")).to_have_value("not-an-email")

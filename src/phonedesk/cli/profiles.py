@@ -71,14 +71,21 @@ def update(
     last_name: Annotated[str | None, typer.Option()] = None,
     email: Annotated[str | None, typer.Option()] = None,
     username: Annotated[str | None, typer.Option()] = None,
+    username_follows_email: Annotated[bool, typer.Option(
+        help="With --email: also make the username the new email, when it was the old one "
+             "(the user's sign-in name changes).")] = False,
     account: AccountOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Change fields of a profile; extensions follow where not edited."""
+    """Change fields of a profile; extensions follow where not edited.
+
+    The username stays as it is unless given, or --username-follows-email (R-P2).
+    """
     given = {"first_name": first_name, "last_name": last_name, "email": email,
              "username": username}
     changes = {k: v for k, v in given.items() if v is not None}
     with unit_of_work(account) as scope:
-        service.update_profile(scope, profile_id, changes)
+        service.update_profile(scope, profile_id, changes,
+                               username_follows_email=username_follows_email)
         result = _one(scope, profile_id)
     emit(result, as_json=as_json, columns=COLUMNS)
 

@@ -5,6 +5,7 @@ from phonedesk.models.audit import AuditEvent
 from phonedesk.models.base import Base
 from phonedesk.models.bulk import ImportBatch, ImportRow
 from phonedesk.models.extension import Extension
+from phonedesk.models.form_submission import FormSubmission
 from phonedesk.models.message import Message
 from phonedesk.models.outbox import OutboxMessage
 from phonedesk.models.profile import Profile
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Extension",
+    "FormSubmission",
     "ImportBatch",
     "ImportRow",
     "Message",

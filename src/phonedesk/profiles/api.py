@@ -73,8 +73,9 @@ def update_profile(
     profile = service.update_profile(
         scope,
         profile_id,
-        body.model_dump(exclude_unset=True),
+        body.model_dump(exclude_unset=True, exclude={"username_follows_email"}),
         expected_version=expected_version(if_match),
+        username_follows_email=body.username_follows_email,
     )
     return _out(scope, profile, response)
 

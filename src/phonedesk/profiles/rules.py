@@ -169,6 +169,35 @@ def username_taken_message(username: str) -> str:
     )
 
 
+def username_is_email(username: str, email: str) -> bool:
+    """Whether a username is its profile's email address, compared as usernames are (R-P2)."""
+    return username_key(username) == username_key(email)
+
+
+def username_following_email(username: str, old_email: str, new_email: str,
+                             given: str | None) -> str:
+    """The username when the caller asked it to follow an email edit (R-P2).
+
+    Allowed only while the username is the old email; a username given as well
+    must be the current one or the new email, anything else contradicts the choice.
+    """
+    if not username_is_email(username, old_email):
+        raise ValidationFailed(
+            f"The username “{username}” is not the email address, so it cannot follow the "
+            "email; give the new username itself instead.",
+            code="username_not_email",
+            field="username",
+        )
+    text = (given or "").strip()
+    if text and username_key(text) not in (username_key(username), username_key(new_email)):
+        raise ValidationFailed(
+            "Give either a new username or ask for the username to follow the email, not both.",
+            code="username_conflicting_choice",
+            field="username",
+        )
+    return new_email
+
+
 def clean_custom_field(value: str | None, number: int, label: str | None = None) -> str | None:
     """A custom field value: at most 100 characters; blank clears it (R-P4)."""
     field = f"custom_field_{number}"

@@ -39,6 +39,13 @@ class ProfileUpdate(BaseModel):
     custom_field_1: str | None = Text
     custom_field_2: str | None = Text
     custom_field_3: str | None = Text
+    username_follows_email: bool = Field(
+        default=False,
+        description=(
+            "With a new `email`: also set the username to it, when the username is the old "
+            "email (the user's sign-in name changes). Otherwise the username stays (R-P2)."
+        ),
+    )
 
 
 class ProfileOut(BaseModel):

@@ -44,6 +44,7 @@ from phonedesk.profiles.roles import (
     set_role,
     transfer_primary_admin,
 )
+from phonedesk.profiles.validation import clean_fields, clean_profile
 from phonedesk.scope import Scope
 from phonedesk.switch import softphones
 
@@ -68,6 +69,7 @@ __all__ = [
     "snapshot",
     "transfer_primary_admin",
     "update_profile",
+    "username_is_email",
 ]
 
 EDITABLE_FIELDS = fields.KEYS
@@ -137,63 +139,6 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
     return list(rows), total
 
 
-# --- validation --------------------------------------------------------------
-
-
-def clean_fields(
-    account: Account, values: Mapping[str, Any], current: Profile | None = None
-) -> dict[str, Any]:
-    """Validate every given field but the username, whose default needs the email (R-P2).
-
-    Disabled custom fields are left out of the result (see :func:`_refuse_disabled`),
-    so they never change; ``current`` is the profile being edited, if any.
-    """
-    labels = fields.labels(account)
-    cleaned = {
-        field.key: field.clean(values[field.key], label=labels[field.key])
-        for field in fields.FIELDS
-        if field is not fields.USERNAME and field.key in values
-    }
-    _refuse_disabled(account, cleaned, current)
-    return cleaned
-
-
-def _refuse_disabled(account: Account, cleaned: dict[str, Any], current: Profile | None) -> None:
-    """R-P4: a custom field without a label is disabled: it cannot be given a value.
-
-    Empty, or what the field already holds (a value kept from before its label was
-    removed, sent back by a SCIM round trip), is no change and is dropped quietly.
-    """
-    named = account.custom_labels()
-    for field in fields.CUSTOM:
-        if field.number in named or field.key not in cleaned:
-            continue
-        value = cleaned.pop(field.key)
-        held = getattr(current, field.key) if current is not None else None
-        if value is not None and value != held:
-            raise ValidationFailed(
-                f"{field.label} has no label in this account, so it is disabled and cannot "
-                "hold a value. Give it a label (Edit Viewable/Hidden Fields, or "
-                "PUT /api/v1/settings/profile-fields) first.",
-                code="custom_field_disabled",
-                field=field.key,
-            )
-
-
-def _ensure_username_free(scope: Scope, username: str, exclude_id: int | None) -> str:
-    key = rules.username_key(username)
-    stmt = select(Profile.id).where(Profile.username_key == key)
-    if exclude_id is not None:
-        stmt = stmt.where(Profile.id != exclude_id)
-    if scope.db.scalar(stmt) is not None:
-        raise Conflict(
-            rules.username_taken_message(username),
-            code="username_taken",
-            field="username",
-        )
-    return key
-
-
 # --- changing ----------------------------------------------------------------
 
 
@@ -210,19 +155,19 @@ def create_profile(
     external_id: str | None = None,
 ) -> Profile:
     """Create an active profile. Sends nothing and sets no password (R-P5)."""
-    cleaned = clean_fields(
-        scope.account,
+    cleaned = clean_profile(
+        scope,
         {
             "first_name": first_name,
             "last_name": last_name,
             "email": email,
+            "username": username,
             "custom_field_1": custom_field_1,
             "custom_field_2": custom_field_2,
             "custom_field_3": custom_field_3,
         },
     )
-    cleaned["username"] = rules.clean_username(username, cleaned["email"])
-    key = _ensure_username_free(scope, cleaned["username"], None)
+    key = rules.username_key(cleaned["username"])
     profile = Profile(
         public_id=new_public_id("p"),
         account_id=scope.account_id,
@@ -243,14 +188,41 @@ def create_profile(
     return profile
 
 
+def username_is_email(profile: Profile) -> bool:
+    """Whether the username is the email address: only then may an email edit offer to
+    update it as well (R-P2)."""
+    return rules.username_is_email(profile.username, profile.email)
+
+
+def _username_following(profile: Profile, changes: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``changes`` with the username set to the new email, as the caller asked (R-P2).
+
+    An invalid email is left for :func:`clean_profile` to report with the rest.
+    """
+    try:
+        email = rules.clean_email(changes["email"])
+    except ValidationFailed:
+        return changes
+    if email == profile.email:
+        return changes
+    return {**changes, "username": rules.username_following_email(
+        profile.username, profile.email, email, changes.get("username"))}
+
+
 def update_profile(
     scope: Scope,
     public_id: str,
     changes: Mapping[str, Any],
     *,
     expected_version: int | None = None,
+    username_follows_email: bool = False,
 ) -> Profile:
-    """Change some fields; names and email flow to unedited extension fields (R-E4)."""
+    """Change some fields; names and email flow to unedited extension fields (R-E4).
+
+    A username never changes with the email by itself (R-P2): only when given,
+    or when ``username_follows_email`` asks for it and the username was the old
+    email address, which changes the user's sign-in name.
+    """
     profile = get_profile(scope, public_id)
     check_version(profile, expected_version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -258,16 +230,15 @@ def update_profile(
         raise ValidationFailed(
             f"Unknown field “{sorted(unknown)[0]}”.", field=sorted(unknown)[0]
         )
-    cleaned = clean_fields(scope.account, changes, profile)
-    if "username" in changes:
-        email = cleaned.get("email", profile.email)
-        cleaned["username"] = rules.clean_username(changes["username"], email)
+    if username_follows_email and "email" in changes:
+        changes = _username_following(profile, changes)
+    cleaned = clean_profile(scope, changes, profile)
     before = snapshot(scope.account, profile)
     changed = {k for k, v in cleaned.items() if getattr(profile, k) != v}
     if not changed:
         return profile
     if "username" in changed:
-        profile.username_key = _ensure_username_free(scope, cleaned["username"], profile.id)
+        profile.username_key = rules.username_key(cleaned["username"])
     for key in changed:
         setattr(profile, key, cleaned[key])
     touch(profile)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -28,5 +29,11 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _form_key() -> str:
+    """A fresh random key for one rendering of a form that creates something (web.once)."""
+    return secrets.token_urlsafe(24)
+
+
+templates.env.globals["form_key"] = _form_key
 templates.env.filters["when"] = when
 templates.env.filters["and_list"] = and_list

@@ -60,12 +60,14 @@ def attempt(web: WebContext, action: Callable[[], T], *,
         with web.scope.db.begin_nested():
             return action(), errors
     except DomainError as exc:
-        name = exc.field
-        if name and fields and name in fields:
-            name = fields[name]
-        if name and known is not None and name not in known:
-            name = None
-        errors.add(name, exc.message)
+        # Several bad fields come as one InvalidFields: each is shown at its input.
+        for error in getattr(exc, "errors", None) or [exc]:
+            name = error.field
+            if name and fields and name in fields:
+                name = fields[name]
+            if name and known is not None and name not in known:
+                name = None
+            errors.add(name, error.message)
         return None, errors
 
 

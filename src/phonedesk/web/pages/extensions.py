@@ -14,13 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+import phonedesk.web.pages.profile_form as profile_form
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.errors import NotFound
 from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
-from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import service as profiles
+from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 from phonedesk.web.pages.phone_system import phone_panel, phone_statuses
 
@@ -30,7 +31,6 @@ PAGE_SIZE = 25
 CHOICES = 8
 FieldText = Annotated[str, Form(max_length=1000)]
 LABELS = service.FIELD_LABELS
-NEW_PROFILE_FIELDS = catalogue.STANDARD_KEYS
 
 
 @router.get("", name="extensions")
@@ -70,8 +70,7 @@ def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
         "version": extension.version,
         "labels": LABELS,
         "errors": FormErrors(),
-        "new_values": {},
-        "new_errors": FormErrors(),
+        "new_pf": profile_form.context(web.scope.account, {}, FormErrors(), prefix="np-"),
         "phone": phone_panel(web.scope, extension),
     }
 
@@ -153,34 +152,35 @@ def save(
 
 
 @router.post("/{number}/new-profile")
-def create_profile(
-    request: Request,
-    number: str,
-    web: AdminAction,
-    first_name: FieldText = "",
-    last_name: FieldText = "",
-    email: FieldText = "",
-    username: FieldText = "",
-) -> Response:
+def create_profile(request: Request, number: str, web: AdminAction,
+                   form: profile_form.Posted) -> Response:
     """The Create New User Profile dialog's Save: creates the profile (R-E5).
 
-    The answer swaps a checked choice for the new profile into the Edit
-    Extension form; Save Changes then assigns it.
+    The same form as the New Profile page, custom fields included. The answer
+    swaps a checked choice for the new profile into the Edit Extension form;
+    Save Changes then assigns it.
     """
     extension = service.get_extension(web.scope, number)
-    new_values = {"first_name": first_name, "last_name": last_name, "email": email,
-                  "username": username}
+    account = web.scope.account
+    earlier = once.claim(web.scope, form.form_key)
 
     def act() -> Profile:
-        return profiles.create_profile(web.scope, first_name=first_name, last_name=last_name,
-                                       email=email, username=username or None)
+        if earlier is not None and earlier.location:  # the same dialog posted again
+            return profiles.get_profile(web.scope, earlier.location.rsplit("/", 1)[-1])
+        v = form.values()
+        return profiles.create_profile(
+            web.scope, first_name=v["first_name"], last_name=v["last_name"], email=v["email"],
+            username=v["username"] or None, custom_field_1=v["custom_field_1"],
+            custom_field_2=v["custom_field_2"], custom_field_3=v["custom_field_3"])
 
-    profile, errors = attempt(web, act, known=set(NEW_PROFILE_FIELDS))
+    profile, errors = attempt(web, act, known=profile_form.input_names(account))
     if profile is None:
         return render(request, web, "admin/_new_profile_form.html", status_code=200, ext=extension,
-                      new_values=new_values, new_errors=errors)
+                      new_pf=profile_form.context(account, form.values(), errors, prefix="np-"))
+    once.finish(web.scope, form.form_key, f"/admin/profiles/{profile.public_id}", None)
     response = render(request, web, "admin/_new_profile_created.html", ext=extension,
-                      created=profile, new_values={}, new_errors=FormErrors())
+                      created=profile,
+                      new_pf=profile_form.context(account, {}, FormErrors(), prefix="np-"))
     response.headers["HX-Trigger"] = "profileCreated"
     return response
 

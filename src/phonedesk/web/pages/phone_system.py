@@ -25,6 +25,7 @@ from phonedesk.scope import Scope
 from phonedesk.switch import credentials, domains, registrations
 from phonedesk.switch.credentials import IssuedCredential
 from phonedesk.switch.registrations import Status
+from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, redirect, render
 
 router = APIRouter(prefix="/admin")
@@ -85,8 +86,16 @@ def new_extension_choices(request: Request, web: AdminPage,
 def create_extension(
     request: Request, web: AdminAction, number: Text = "", profile_id: Text = "",
     virtual_office_enabled: Annotated[str | None, Form(max_length=10)] = None,
+    form_key: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Add Extension: the same rules as ``POST /api/v1/extensions``; the password once."""
+    """Add Extension: the same rules as ``POST /api/v1/extensions``; the password once.
+
+    Posted again (``form_key``), it goes to the extension instead of answering
+    "number taken" while the first post's page with the SIP password is lost.
+    """
+    earlier = once.claim(web.scope, form_key)
+    if earlier is not None and earlier.location:
+        return redirect(earlier.location, earlier.notice)
     vo = virtual_office_enabled is not None
     created, errors = attempt(
         web,
@@ -104,6 +113,9 @@ def create_extension(
         return render(request, web, "admin/extension_new.html", section="extensions",
                       status_code=422, errors=errors, chosen=chosen,
                       values={"number": number, "virtual_office_enabled": vo})
+    once.finish(web.scope, form_key, f"/admin/extensions/{created.extension.number}",
+                f"Extension {created.extension.number} was created by your first click; its "
+                "SIP password was shown then, once. If you missed it, use Reset SIP password.")
     assigned = (web.scope.db.get(Profile, created.extension.profile_id)
                 if created.extension.profile_id else None)
     return _shown_once(render(request, web, "admin/extension_created.html",

@@ -6,12 +6,12 @@ R-P1–R-P5, R-C1, R-D1, R-D3, R-D4, R-AC2, R-AD1, R-AU1. Every change goes thro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+import phonedesk.web.pages.profile_form as profile_form
 from phonedesk.accounts import profile_fields
 from phonedesk.api.common import streamed_csv
 from phonedesk.audit import service as audit
@@ -24,6 +24,7 @@ from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
 from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import roles
 from phonedesk.profiles import service as profiles
+from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 
 router = APIRouter(prefix="/admin/profiles")
@@ -140,39 +141,34 @@ def export(request: Request, web: AdminPage) -> Response:
 
 @router.get("/new")
 def new_page(request: Request, web: AdminPage) -> Response:
-    return render(request, web, "admin/profile_new.html", section="profiles", values={},
-                  errors=FormErrors(), labels=web.scope.account.custom_labels())
-
-
-def _inputs(labels: Mapping[int, str]) -> set[str]:
-    """The form's inputs: the standard fields and the custom fields that have a label."""
-    return {*catalogue.STANDARD_KEYS, *(catalogue.custom_key(n) for n in labels)}
+    return render(request, web, "admin/profile_new.html", section="profiles",
+                  pf=profile_form.context(web.scope.account, {}, FormErrors()))
 
 
 @router.post("/new")
-def create(request: Request, web: AdminAction, first_name: FieldText = "",
-           last_name: FieldText = "", email: FieldText = "", username: FieldText = "",
-           custom_field_1: FieldText = "", custom_field_2: FieldText = "",
-           custom_field_3: FieldText = "") -> Response:
-    values = {"first_name": first_name, "last_name": last_name, "email": email,
-              "username": username, "custom_field_1": custom_field_1,
-              "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
-    labels = web.scope.account.custom_labels()
+def create(request: Request, web: AdminAction, form: profile_form.Posted) -> Response:
+    account = web.scope.account
+    earlier = once.claim(web.scope, form.form_key)
+    if earlier is not None and earlier.location:  # the same form posted again
+        return redirect(earlier.location, earlier.notice)
 
     def act() -> Profile:
         # A disabled custom field has no input, so it arrives empty (R-P4 in the service).
+        v = form.values()
         return profiles.create_profile(
-            web.scope, first_name=first_name, last_name=last_name, email=email,
-            username=username or None, custom_field_1=custom_field_1,
-            custom_field_2=custom_field_2, custom_field_3=custom_field_3)
+            web.scope, first_name=v["first_name"], last_name=v["last_name"], email=v["email"],
+            username=v["username"] or None, custom_field_1=v["custom_field_1"],
+            custom_field_2=v["custom_field_2"], custom_field_3=v["custom_field_3"])
 
-    created, errors = attempt(web, act, known=_inputs(labels))
+    created, errors = attempt(web, act, known=profile_form.input_names(account))
     if created is not None:
-        return redirect(f"/admin/profiles/{created.public_id}",
-                        f"Profile {created.display_name} created. No email was sent; assign it "
-                        "to an extension to invite them.")
+        url = f"/admin/profiles/{created.public_id}"
+        notice = (f"Profile {created.display_name} created. No email was sent; assign it "
+                  "to an extension to invite them.")
+        once.finish(web.scope, form.form_key, url, notice)
+        return redirect(url, notice)
     return render(request, web, "admin/profile_new.html", status_code=422, section="profiles",
-                  values=values, errors=errors, labels=labels)
+                  pf=profile_form.context(account, form.values(), errors))
 
 
 def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
@@ -194,10 +190,9 @@ def _detail_context(web: WebContext, profile: Profile) -> dict[str, Any]:
         "viewer_is_pa": web.active.profile.id == pa.id,
         "role": role,
         "role_label": roles.ROLE_LABELS.get(role or ""),
-        "labels": scope.account.custom_labels(),
-        "values": {f: getattr(profile, f) or "" for f in PROFILE_FIELDS},
+        "pf": profile_form.context(scope.account, profile_form.values_of(profile),
+                                   FormErrors(), profile=profile),
         "version": profile.version,
-        "errors": FormErrors(),
         "role_errors": FormErrors(),
         "events": events,
         "events_total": events_total,
@@ -214,26 +209,39 @@ def detail(request: Request, profile_id: str, web: AdminPage) -> Response:
 
 @router.post("/{profile_id}")
 def save(request: Request, profile_id: str, web: AdminAction,
-         version: Annotated[int, Form()], first_name: FieldText = "",
-         last_name: FieldText = "", email: FieldText = "", username: FieldText = "",
-         custom_field_1: FieldText = "", custom_field_2: FieldText = "",
-         custom_field_3: FieldText = "") -> Response:
-    """Edit the profile; names and email flow to unedited extension fields (R-E4)."""
+         version: Annotated[int, Form()], form: profile_form.Posted) -> Response:
+    """Edit the profile; names and email flow to unedited extension fields (R-E4).
+
+    The username changes with the email only when the admin ticked the offer (R-P2).
+    """
     scope = web.scope
-    values = {"first_name": first_name, "last_name": last_name, "email": email,
-              "username": username, "custom_field_1": custom_field_1,
-              "custom_field_2": custom_field_2, "custom_field_3": custom_field_3}
+    before = profiles.get_profile(scope, profile_id)
+    old_username, old_email = before.username, before.email
+    follows = bool(form.username_follows_email)
 
     def act() -> Profile:
-        return profiles.update_profile(scope, profile_id, values, expected_version=version)
+        return profiles.update_profile(scope, profile_id, form.values(), expected_version=version,
+                                       username_follows_email=follows)
 
-    saved, errors = attempt(web, act, known=_inputs(scope.account.custom_labels()))
+    saved, errors = attempt(web, act, known=profile_form.input_names(scope.account))
     if saved is not None:
-        return redirect(f"/admin/profiles/{profile_id}", "Profile saved.")
+        return redirect(f"/admin/profiles/{profile_id}",
+                        _saved_notice(saved, old_username, old_email))
     profile = profiles.get_profile(scope, profile_id)
     ctx = _detail_context(web, profile)
-    ctx.update(values=values, errors=errors, version=version)
+    ctx.update(version=version, pf=profile_form.context(
+        scope.account, form.values(), errors, profile=profile, follows=follows))
     return render(request, web, "admin/profile.html", status_code=422, **ctx)
+
+
+def _saved_notice(saved: Profile, old_username: str, old_email: str) -> str:
+    """Say what happened to the sign-in name when the email changed (R-P2)."""
+    if saved.username != old_username:
+        return (f"Profile saved. {saved.first_name}'s User Name (sign-in name) is now "
+                f"“{saved.username}”.")
+    if saved.email != old_email:
+        return f"Profile saved. The User Name stays “{saved.username}”."
+    return "Profile saved."
 
 
 def _action(request: Request, web: WebContext, profile_id: str, act: Any, notice: str
