@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from phonedesk.audit import sentences
+
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.globals["htmx_js"] = "/static/vendor/htmx-2.0.11.min.js"
@@ -28,5 +30,12 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def describe(event: sentences.Event, names: sentences.Names | None = None) -> list[str]:
+    """An audit event's sentences (R-AU1); ``names`` from ``audit.names_for`` when known."""
+    return sentences.describe(event, names)
+
+
 templates.env.filters["when"] = when
+templates.env.filters["sentences"] = describe
+templates.env.filters["action_name"] = sentences.action_name
 templates.env.filters["and_list"] = and_list
