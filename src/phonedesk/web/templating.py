@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from phonedesk.audit import sentences
 
@@ -15,11 +18,24 @@ templates.env.globals["htmx_js"] = "/static/vendor/htmx-2.0.11.min.js"
 templates.env.globals["app_js"] = "/static/app.js"
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp as admins read it: UTC, to the minute."""
+def when(value: datetime | None, time_zone: str | None = None) -> str:
+    """A timestamp as admins read it: in the account's time zone, to the minute."""
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        zone = ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or zone.key)
+
+
+@pass_context
+def _when_in_account_zone(context: Any, value: datetime | None) -> str:
+    """``{{ t|when }}``: every page shows times in the signed-in account's zone."""
+    account = context.get("account")
+    return when(value, getattr(account, "time_zone", None))
 
 
 def and_list(items: list[str]) -> str:
@@ -35,7 +51,7 @@ def describe(event: sentences.Event, names: sentences.Names | None = None) -> li
     return sentences.describe(event, names)
 
 
-templates.env.filters["when"] = when
+templates.env.filters["when"] = _when_in_account_zone
 templates.env.filters["sentences"] = describe
 templates.env.filters["action_name"] = sentences.action_name
 templates.env.filters["and_list"] = and_list
