@@ -23,6 +23,7 @@ from phonedesk.api.router import api_router
 from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
 from phonedesk.auth.recovery_pages import router as recovery_pages_router
+from phonedesk.auth.token_use import TokenUseMiddleware
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
 from phonedesk.outbox.worker import in_process_worker
@@ -84,6 +85,7 @@ def create_app(
     scim_errors.install(app)
     app.include_router(scim_router)
     web_setup.install(app)
+    app.add_middleware(TokenUseMiddleware, database=database)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
