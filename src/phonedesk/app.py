@@ -24,6 +24,8 @@ from phonedesk.api.body_limits import BodyLimit
 from phonedesk.api.router import api_router
 from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
+from phonedesk.auth.recovery_pages import router as recovery_pages_router
+from phonedesk.auth.token_use import TokenUseMiddleware
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
 from phonedesk.outbox.worker import in_process_worker
@@ -86,9 +88,11 @@ def create_app(
     api_docs.install(app, openapi_url="/api/v1/openapi.json")
     app.include_router(api_router)
     app.include_router(auth_pages_router)
+    app.include_router(recovery_pages_router)
     scim_errors.install(app)
     app.include_router(scim_router)
     web_setup.install(app)
+    app.add_middleware(TokenUseMiddleware, database=database)
     app.add_middleware(BodyLimit)
 
     @app.get("/healthz", include_in_schema=False)

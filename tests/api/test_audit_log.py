@@ -82,7 +82,7 @@ def test_every_change_is_audited(api: TestClient, account: AccountInfo,
     assert assigned["before"]["profile"] is None
     assert assigned["after"]["profile"] == alice["id"]
     assert assigned["after"]["voicemail_email"] == "alice@new.example"
-    assert assigned["detail"] == {"email": "assigned_setup"}
+    assert assigned["detail"] == {"email": "assigned_setup", "profile_name": "Alice Archer"}
 
     [ext_updated] = by_action["extension.updated"]
     assert ext_updated["before"]["voicemail_email"] == "alice@new.example"

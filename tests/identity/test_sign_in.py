@@ -252,17 +252,30 @@ def test_unchecking_virtual_office_takes_portal_access_away(
     assert sign_in(web, "gus@acme.example", "gus's long passphrase").status_code == 401
 
 
-def test_portal_and_admin_sessions_do_not_stand_in_for_each_other(
+def test_one_sign_in_serves_both_sides_for_who_may_use_both(
     web: TestClient,
+    api: TestClient,
+    database: Database,
     account: AccountInfo,
 ) -> None:
+    """R-V2: an administrator signed in on the portal page uses the Account Manager too,
+    and one sign-out ends both; a portal-only user still cannot reach the Account Manager."""
     username = pa_with_password(web, account)
     assert sign_in(web, username, PA_PASSWORD, portal=True).status_code == 303
     assert web.get("/api/v1/portal/messages").status_code == 200
-    assert web.get("/api/v1/profiles").status_code == 401  # no admin session yet
-    page = web.get("/portal/sign-in")
-    assert page.status_code == 200 or page.status_code == 303
-    assert form_token(web.get("/sign-in").text)
+    assert web.get("/admin/extensions", follow_redirects=False).status_code == 200
+    assert web.get("/sign-in", follow_redirects=False).status_code == 303  # already signed in
+    page = web.get("/admin/extensions")
+    web.post("/sign-out", data={"csrf_token": form_token(page.text)}, follow_redirects=False)
+    assert web.get("/api/v1/portal/messages").status_code == 401
+    assert web.get("/admin/extensions", follow_redirects=False).status_code == 303
+
+    person_with_password(api, web, database, "Gus", "gus@acme.example",
+                         "gus's long passphrase", number="601")
+    assert sign_in(web, "gus@acme.example", "gus's long passphrase").status_code == 303
+    assert web.get("/api/v1/portal/messages").status_code == 200
+    assert web.get("/admin/extensions", follow_redirects=False).status_code == 303
+    assert "Account Manager</a>" not in web.get("/portal/extensions").text
 
 
 def test_failures_from_one_address_slow_it_but_never_lock_others_out(

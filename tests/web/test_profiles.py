@@ -210,7 +210,9 @@ def test_disable_profile_moves_its_extensions_to_the_primary_administrator(
     expect(page.get_by_role("status")).to_contain_text("Extensions 201 and 202 moved to Pat Admin")
     expect(page.locator("h1")).to_contain_text("Disabled")
     # The profile's history shows the change.
-    expect(page.locator("#history-title + div")).to_contain_text("profile.disabled")
+    expect(page.locator("#history-title + div")).to_contain_text(
+        "Gil Moe's profile was disabled; extensions 201 and 202 moved to the primary "
+        "administrator")
     page.get_by_role("link", name="View All Extensions").click()
     for n in ("201", "202"):
         expect(page.get_by_role("row", name=n)).to_contain_text("Held by primary administrator")

@@ -1,4 +1,5 @@
-"""REST endpoints for account settings: ``/settings/profile-fields`` (R-C1)."""
+"""REST endpoints for account settings: ``/settings/profile-fields`` (R-C1) and
+``/settings/account`` (name, time zone, SIP domain)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from phonedesk.accounts import profile_fields as service
+from phonedesk.accounts import settings as account_settings
 from phonedesk.api.deps import ReadScope, WriteScope
 
 router = APIRouter(tags=["settings"])
@@ -62,3 +64,33 @@ def update_profile_fields(body: ProfileFieldsIn, scope: WriteScope) -> ProfileFi
         labels = {cf.number: cf.label for cf in body.custom_fields}
     return _out(service.update_profile_fields(scope, labels=labels,
                                               visible_columns=body.visible_columns))
+
+
+class AccountSettingsOut(BaseModel):
+    name: str = Field(description="The account's name, as every email says it")
+    time_zone: str = Field(description="IANA time zone; the pages show every time in it")
+    sip_domain: str
+
+
+class AccountSettingsIn(BaseModel):
+    """Any part may be left out to keep it as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=1000)
+    time_zone: str | None = Field(default=None, max_length=1000)
+    sip_domain: str | None = Field(default=None, max_length=1000)
+
+
+@router.get("/settings/account", response_model=AccountSettingsOut,
+            summary="The account's name, time zone and SIP domain")
+def read_account_settings(scope: ReadScope) -> AccountSettingsOut:
+    return AccountSettingsOut(**vars(account_settings.get_settings(scope)))
+
+
+@router.patch("/settings/account", response_model=AccountSettingsOut,
+              summary="Rename the account, set its time zone or SIP domain (audited)")
+def update_account_settings(body: AccountSettingsIn, scope: WriteScope) -> AccountSettingsOut:
+    changed = account_settings.update_settings(scope, name=body.name, time_zone=body.time_zone,
+                                               sip_domain=body.sip_domain)
+    return AccountSettingsOut(**vars(changed))

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from phonedesk.audit.service import AuditFilter, filtered
+from phonedesk.audit import sentences
+from phonedesk.audit.service import AuditFilter, filtered, names_for
 from phonedesk.models import AuditEvent
 from phonedesk.scope import Scope
 from phonedesk.spreadsheet import CsvChunks
@@ -29,13 +30,14 @@ class Layout:
 
     header: tuple[str, ...]
     bom: bool
+    sentences: bool = False  # a last column with what happened, in words
 
 
 # Scripts read the REST export's machine names; people open the page's in Excel.
 API_LAYOUT = Layout(("at", "actor", "action", "target_type", "target_id", "target", "before",
                      "after", "detail"), bom=False)
 PAGE_LAYOUT = Layout(("When (UTC)", "Who", "Action", "Target type", "Target ID", "Target",
-                      "Before", "After", "Detail"), bom=True)
+                      "Before", "After", "Detail", "What happened"), bom=True, sentences=True)
 
 _COLUMNS = (AuditEvent.at, AuditEvent.actor_label, AuditEvent.action, AuditEvent.target_type,
             AuditEvent.target_id, AuditEvent.target_label, AuditEvent.before, AuditEvent.after,
@@ -44,6 +46,24 @@ _COLUMNS = (AuditEvent.at, AuditEvent.actor_label, AuditEvent.action, AuditEvent
 
 def _json(value: dict[str, Any] | None) -> str:
     return json.dumps(value, ensure_ascii=False) if value else ""
+
+
+@dataclass(frozen=True)
+class _Event:
+    """A selected row as :mod:`phonedesk.audit.sentences` reads events."""
+
+    actor_label: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    target_label: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    detail: dict[str, Any] | None
+
+
+def _event(row: Sequence[Any]) -> _Event:
+    return _Event(*row[1:])
 
 
 def _cells(row: Sequence[Any]) -> list[str]:
@@ -63,4 +83,11 @@ def write_csv(scope: Scope, flt: AuditFilter, layout: Layout, *,
         .execution_options(yield_per=batch)
     )
     for partition in scope.db.execute(stmt).partitions(batch):
-        yield out.write(_cells(row) for row in partition)
+        if not layout.sentences:
+            yield out.write(_cells(row) for row in partition)
+            continue
+        events = [_event(row) for row in partition]
+        names = names_for(scope, events)
+        yield out.write([*_cells(row), " ".join(f"{line}." for line in
+                                               sentences.describe(event, names))]
+                        for row, event in zip(partition, events, strict=True))

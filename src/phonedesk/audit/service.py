@@ -7,14 +7,16 @@ rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
+from phonedesk.audit import sentences
 from phonedesk.errors import ValidationFailed
-from phonedesk.models import AuditEvent
+from phonedesk.models import AuditEvent, Profile
 from phonedesk.scope import Actor, Scope
 
 
@@ -63,6 +65,7 @@ class AuditFilter:
     actor_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    about: str | None = None  # a person's name (part of it) or an extension number
 
 
 def _as_utc(value: datetime, field: str) -> datetime:
@@ -88,6 +91,13 @@ def filtered(scope: Scope, flt: AuditFilter, stmt: Select[Any] | None = None) ->
         stmt = stmt.where(AuditEvent.target_id == flt.target_id)
     if flt.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == flt.actor_id)
+    if flt.about and flt.about.strip():
+        text = flt.about.strip()[:200]
+        # Extension events are labelled "Extension 201 (Ann Lee)", profile events by name.
+        stmt = stmt.where(or_(
+            AuditEvent.target_id == text,
+            func.lower(AuditEvent.target_label).contains(text.lower(), autoescape=True),
+        ))
     if flt.since:
         stmt = stmt.where(AuditEvent.at >= _as_utc(flt.since, "since"))
     if flt.until:
@@ -105,3 +115,19 @@ def list_events(
         stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), total
+
+
+def names_for(scope: Scope, events: Sequence[sentences.Event]) -> sentences.Names:
+    """The names the events' sentences refer to, in one query (deleted ones included)."""
+    ids = {pid for event in events for pid in sentences.profile_ids(event)}
+    people: dict[str, str] = {}
+    if ids:
+        rows = scope.db.execute(
+            select(Profile.public_id, Profile.first_name, Profile.last_name)
+            .where(Profile.account_id == scope.account_id, Profile.public_id.in_(ids))
+        )
+        people = {pid: f"{first} {last}".strip() for pid, first, last in rows}
+    account = scope.account
+    labels = {f"custom_field_{n}": label for n in (1, 2, 3)
+              if (label := getattr(account, f"custom_field_{n}_label", None))}
+    return sentences.Names(people=people, custom_labels=labels)

@@ -24,7 +24,7 @@ from phonedesk.auth.web import (
     SIGN_IN_PATHS,
     clear_session_cookie,
     current,
-    session_token,
+    session_tokens,
     set_session_cookie,
 )
 from phonedesk.errors import ValidationFailed
@@ -167,7 +167,7 @@ def _sign_in_sync(request: Request, kind: str, fields: dict[str, str]) -> Respon
             error="This form had expired. Enter your details again.",
         )
     settings = get_settings(request)
-    old_token = session_token(request, kind)
+    old_tokens = [token for _, token in session_tokens(request, kind)]
     password = fields.get("password", "")
     database = get_database(request)
     with database.reading() as db:  # the slow hash, outside the write transaction
@@ -175,7 +175,7 @@ def _sign_in_sync(request: Request, kind: str, fields: dict[str, str]) -> Respon
             db, username=username, password=password, client_address=_client(request)
         )
     with database.transaction() as db:
-        if old_token:
+        for old_token in old_tokens:
             signin.sessions.end(db, old_token)  # a new session id at every sign-in
         outcome = signin.sign_in(
             db,
@@ -202,6 +202,9 @@ def _sign_in_sync(request: Request, kind: str, fields: dict[str, str]) -> Respon
     assert outcome.token is not None
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, kind, outcome.token, settings)
+    for other in SIGN_IN_PATHS:
+        if other != kind:
+            clear_session_cookie(response, other, settings)  # the old session just ended
     return response
 
 
@@ -211,10 +214,11 @@ async def _do_sign_out(request: Request, kind: str) -> Response:
 
 
 def _sign_out_sync(request: Request, kind: str, fields: dict[str, str]) -> Response:
+    """One sign-out for both sides, as one sign-in serves both (R-V2)."""
     settings = get_settings(request)
-    token = session_token(request, kind)
+    tokens = session_tokens(request, kind)
     target = SIGN_IN_PATHS[kind] + "?notice=signed-out"
-    if token:
+    if tokens:
         with get_database(request).transaction() as db:
             active = current(request, db, kind)
             presented = fields.get("csrf_token") or request.headers.get("x-csrf-token", "")
@@ -231,9 +235,11 @@ def _sign_out_sync(request: Request, kind: str, fields: dict[str, str]) -> Respo
                     },
                     status=403,
                 )
-            signin.sign_out(db, settings, token, kind=kind)
+            for made_on, token in tokens:
+                signin.sign_out(db, settings, token, kind=made_on)
     response = RedirectResponse(target, status_code=303)
-    clear_session_cookie(response, kind, settings)
+    for made_on in SIGN_IN_PATHS:
+        clear_session_cookie(response, made_on, settings)
     return response
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from phonedesk.audit import service as audit
@@ -98,3 +100,27 @@ def authenticate(db: Session, secret: str, *, kind: str) -> tuple[ApiToken, Acco
     if row is None or row[0].revoked_at is not None:
         raise Unauthenticated("The token is missing, unknown or revoked.")
     return row[0], row[1]
+
+
+# Noting every call would turn each API read into a write; once a minute is enough.
+USE_INTERVAL = timedelta(minutes=1)
+
+
+def use_is_stale(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether this use should be written down (never noted, or over a minute ago)."""
+    moment = now or utcnow()
+    return token.last_used_at is None or token.last_used_at + USE_INTERVAL <= moment
+
+
+def note_use(db: Session, token_id: int, now: datetime | None = None) -> None:
+    """Record that the token was used; the interface calls it after the response, in a
+    short transaction of its own, so a read request never becomes a write."""
+    moment = now or utcnow()
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at <= moment - USE_INTERVAL))
+        .values(last_used_at=moment)
+        .execution_options(synchronize_session=False)
+    )

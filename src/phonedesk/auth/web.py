@@ -1,7 +1,8 @@
 """Browser sessions over HTTP: cookies, CSRF and the page dependencies.
 
-Two cookies, one per kind of session, so that an administrator's Account Manager
-session and a portal session never stand in for each other. Cookies are
+One sign-in serves the Account Manager and the portal (R-V2): the session's cookie
+is named after the page it was made on, and either cookie is accepted on both
+sides, each side re-checking on every request that the profile may use it. Cookies are
 ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` whenever the base URL is https.
 Every state-changing request made with a session must carry the session's CSRF
 token (form field ``csrf_token`` or header ``X-CSRF-Token``).
@@ -62,6 +63,13 @@ def session_token(request: Request, kind: str) -> str | None:
     return request.cookies.get(COOKIES[kind]) or None
 
 
+def session_tokens(request: Request, kind: str) -> list[tuple[str, str]]:
+    """Every session cookie the request carries, as (kind made on, value), ``kind``'s first."""
+    order = [kind] + [other for other in COOKIES if other != kind]
+    found = [(name, session_token(request, name)) for name in order]
+    return [(name, token) for name, token in found if token]
+
+
 def _allowed(db: Session, kind: str, active: sessions.ActiveSession) -> bool:
     if kind == KIND_ADMIN:
         return access.may_use_admin(active.account, active.profile)
@@ -69,14 +77,21 @@ def _allowed(db: Session, kind: str, active: sessions.ActiveSession) -> bool:
 
 
 def current(request: Request, db: Session, kind: str) -> sessions.ActiveSession | None:
-    """The request's live, still-allowed session of ``kind``, or None."""
-    token = session_token(request, kind)
-    if token is None:
-        return None
-    active = sessions.lookup(db, token, kind=kind)
-    if active is None or not _allowed(db, kind, active):
-        return None
-    return active
+    """The request's live session that may use ``kind`` now, or None.
+
+    A session made on the other sign-in page counts too (R-V2: one sign-in), so a
+    profile that may use both moves between them without signing in again.
+    """
+    for made_on, token in session_tokens(request, kind):
+        active = sessions.lookup(db, token, kind=made_on)
+        if active is not None and _allowed(db, kind, active):
+            return active
+    return None
+
+
+def may_switch(db: Session, active: sessions.ActiveSession, kind: str) -> bool:
+    """Whether the signed-in profile may also use ``kind`` (for the header's link)."""
+    return _allowed(db, kind, active)
 
 
 async def check_csrf(request: Request, expected: str) -> None:

@@ -99,12 +99,18 @@ def _audit(scope: Scope, action: str, extension: Extension, before: dict[str, An
     after = snapshot(scope, extension)
     if before is not None:
         before, after = audit.diff(before, after)
+    # The log names the person the extension is for (R-AU1), as they were named then.
+    assigned = assigned_to(scope, extension)
+    label = f"Extension {extension.number}"
+    if assigned is not None:
+        detail = {**(detail or {}), "profile_name": assigned.display_name}
+        label += f" ({assigned.display_name})"
     audit.record(
         scope,
         action,
         target_type="extension",
         target_id=extension.number,
-        target_label=f"Extension {extension.number}",
+        target_label=label,
         before=before,
         after=after,
         detail=detail,

@@ -28,6 +28,8 @@ class Account(Base):
     custom_field_3_label: Mapped[str | None] = mapped_column(String(50))
     # Columns shown in the User Profiles table (R-C1).
     visible_columns: Mapped[list[Any] | None] = mapped_column(JSON)
+    # An IANA time zone name: every time the pages show is in it (UTC when unset).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def custom_labels(self) -> dict[int, str]:

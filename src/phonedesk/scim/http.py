@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from phonedesk.api.deps import ReadSession, SettingsDep, WriteSession, bearer_token
 from phonedesk.auth import tokens
+from phonedesk.auth.token_use import mark_used
 from phonedesk.errors import Unauthenticated
 from phonedesk.models.token import KIND_SCIM
 from phonedesk.scim.errors import MEDIA_TYPE, ScimRequestError
@@ -36,6 +37,7 @@ def _scope(request: Request, db: Any, settings: Any) -> Scope:
             "with `phonedesk tokens create --scim`."
         )
     token, account = tokens.authenticate(db, secret, kind=KIND_SCIM)
+    mark_used(request, token)
     actor = Actor(kind="scim", id=token.public_id, label=f"SCIM token “{token.name}”")
     return Scope(db=db, account=account, actor=actor, settings=settings)
 

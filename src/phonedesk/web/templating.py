@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+
+from phonedesk.audit import sentences
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -14,11 +19,24 @@ templates.env.globals["htmx_js"] = "/static/vendor/htmx-2.0.11.min.js"
 templates.env.globals["app_js"] = "/static/app.js"
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp as admins read it: UTC, to the minute."""
+def when(value: datetime | None, time_zone: str | None = None) -> str:
+    """A timestamp as admins read it: in the account's time zone, to the minute."""
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        zone = ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or zone.key)
+
+
+@pass_context
+def _when_in_account_zone(context: Any, value: datetime | None) -> str:
+    """``{{ t|when }}``: every page shows times in the signed-in account's zone."""
+    account = context.get("account")
+    return when(value, getattr(account, "time_zone", None))
 
 
 def and_list(items: list[str]) -> str:
@@ -35,5 +53,12 @@ def _form_key() -> str:
 
 
 templates.env.globals["form_key"] = _form_key
-templates.env.filters["when"] = when
+def describe(event: sentences.Event, names: sentences.Names | None = None) -> list[str]:
+    """An audit event's sentences (R-AU1); ``names`` from ``audit.names_for`` when known."""
+    return sentences.describe(event, names)
+
+
+templates.env.filters["when"] = _when_in_account_zone
+templates.env.filters["sentences"] = describe
+templates.env.filters["action_name"] = sentences.action_name
 templates.env.filters["and_list"] = and_list

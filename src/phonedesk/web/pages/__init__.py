@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from phonedesk.web.pages import (
     account,
+    account_settings,
     extensions,
     imports,
     phone_system,
@@ -16,4 +17,5 @@ from phonedesk.web.pages import (
 
 # phone_system first: /admin/extensions/new must not be read as extension number “new”.
 routers: list[APIRouter] = [phone_system.router, extensions.router, profiles.router,
-                            imports.router, account.router, portal.router, softphone.router]
+                            imports.router, account.router, account_settings.router, portal.router,
+                            softphone.router]

@@ -6,8 +6,10 @@ Thin pages over :mod:`phonedesk.directory.service`, :mod:`phonedesk.audit.servic
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -54,11 +56,12 @@ def directory_page(request: Request, web: AdminPage,
     return render_directory(request, web, q, page, area="admin")
 
 
-def _day(value: str | None, field: str, errors: FormErrors) -> datetime | None:
+def _day(value: str | None, field: str, errors: FormErrors, zone: str) -> datetime | None:
+    """A day's start in the account's time zone, the zone the page shows times in."""
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=ZoneInfo(zone))
     except ValueError:
         errors.add(field, "Enter a date as YYYY-MM-DD.")
         return None
@@ -66,34 +69,38 @@ def _day(value: str | None, field: str, errors: FormErrors) -> datetime | None:
 
 def _audit_filter(action: str | None, q_target: str | None, target_type: str | None,
                   since: str | None, until: str | None,
-                  errors: FormErrors) -> audit.AuditFilter:
+                  errors: FormErrors, about: str | None = None,
+                  zone: str = "UTC") -> audit.AuditFilter:
     """The page's and the CSV export's filter, read from the same query parameters."""
-    start = _day(since, "since", errors)
-    end = _day(until, "until", errors)
+    start = _day(since, "since", errors, zone)
+    end = _day(until, "until", errors, zone)
     return audit.AuditFilter(
         action=action or None,
         target_type=target_type or None,
         target_id=(q_target or "").strip() or None,
         since=start,
         until=end + timedelta(days=1) if end else None,
+        about=(about or "").strip() or None,
     )
 
 
 @router.get("/audit")
 def audit_page(request: Request, web: AdminPage, action: Text = None,
                target_id: Text = None, target_type: Text = None, since: Text = None,
-               until: Text = None,
+               until: Text = None, about: Text = None,
                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
-    """Who did what and when, newest first (R-AU1)."""
+    """Who did what and when, newest first, in sentences (R-AU1)."""
     errors = FormErrors()
-    flt = _audit_filter(action, target_id, target_type, since, until, errors)
+    flt = _audit_filter(action, target_id, target_type, since, until, errors, about,
+                        web.scope.account.time_zone)
     params = {"action": action, "target_id": target_id, "target_type": target_type,
-              "since": since, "until": until}
+              "since": since, "until": until, "about": about}
     events, p = paged(lambda limit, offset: audit.list_events(web.scope, flt, limit=limit,
                                                               offset=offset),
                       "/admin/audit", page, PAGE_SIZE, params)
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    query = urlencode({k: v for k, v in params.items() if v})
     return render(request, web, "admin/audit.html", section="audit", events=events, pager=p,
+                  names=audit.names_for(web.scope, events),
                   params={k: v or "" for k, v in params.items()}, groups=ACTION_GROUPS,
                   errors=errors, export_query=query, status_code=422 if errors else 200)
 
@@ -101,10 +108,11 @@ def audit_page(request: Request, web: AdminPage, action: Text = None,
 @router.get("/audit.csv")
 def audit_export(request: Request, web: AdminPage, action: Text = None, target_id: Text = None,
                  target_type: Text = None, since: Text = None,
-                 until: Text = None) -> Response:
+                 until: Text = None, about: Text = None) -> Response:
     """The filtered log as CSV: the same filter as the page (R-AU1), the same writer as the
-    REST export (R-C6)."""
-    flt = _audit_filter(action, target_id, target_type, since, until, FormErrors())
+    REST export (R-C6): machine codes in their columns, the sentence in the last one."""
+    flt = _audit_filter(action, target_id, target_type, since, until, FormErrors(), about,
+                        web.scope.account.time_zone)
     return streamed_csv(request, web.scope, "audit-log.csv",
                         lambda own: export.write_csv(own, flt, export.PAGE_LAYOUT))
 

@@ -17,10 +17,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from phonedesk.api.errors import Problem
-from phonedesk.auth.web import WebContext
+from phonedesk.auth.web import WebContext, may_switch
 from phonedesk.directory import service as directory
 from phonedesk.errors import DomainError
-from phonedesk.models.web_session import KIND_ADMIN
+from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
 from phonedesk.profiles import roles
 from phonedesk.web.templating import templates
 
@@ -75,13 +75,17 @@ def layout_context(request: Request, web: WebContext | None) -> dict[str, Any]:
     ctx: dict[str, Any] = {"request": request, "notice": _read_notice(request)}
     if web is not None:
         me = web.active.profile
+        in_portal = request.url.path.startswith("/portal")
+        other = KIND_ADMIN if in_portal else KIND_PORTAL
         ctx.update(
             web=web,
             account=web.active.account,
             me=me,
             csrf_token=web.csrf_token,
             can_write=web.can_write,
-            is_admin_area=web.active.session.kind == KIND_ADMIN,
+            is_admin_area=not in_portal,
+            # One sign-in serves both sides (R-V2): offer the other one only if it will work.
+            may_switch=may_switch(web.scope.db, web.active, other),
             my_role=roles.ROLE_LABELS.get(roles.role_of(web.active.account, me) or ""),
         )
     return ctx
