@@ -35,6 +35,7 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from phonedesk import search
 from phonedesk.accounts import service as accounts
 from phonedesk.auth import sessions, tokens
 from phonedesk.config import Settings
@@ -107,6 +108,7 @@ def seed(database: Database, settings: Settings, n: int) -> Seeded:
         _, cookie = sessions.start(db, profile=pa, kind=KIND_ADMIN)
         account_id = account.id
     ids: list[str] = []
+    started = utcnow()
     with database.transaction() as db:
         for batch in _batches(_profile_rows(account_id, n, run), 5000):
             db.execute(insert(Profile), batch)
@@ -119,6 +121,8 @@ def seed(database: Database, settings: Settings, n: int) -> Seeded:
              "caller_id_first_name": first, "caller_id_last_name": last}
             for i, (pid, first, last) in enumerate(holders)])
         assert db.get(Account, account_id) is not None
+        search.refresh_profiles(db, account_id, started)  # rows written around the ORM
+        search.refresh_extensions(db, account_id, started)
     return Seeded(token=secret, cookie=cookie, profile_ids=ids)
 
 

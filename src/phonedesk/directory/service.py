@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, func, or_, select
 
+from phonedesk import search as text_search
 from phonedesk.models import Extension, Profile
-from phonedesk.profiles import rules
 from phonedesk.profiles.service import extension_numbers
 from phonedesk.scope import Scope
 
@@ -34,27 +34,18 @@ def search(
         Profile.is_active,
         has_extension,
     )
-    if q and q.strip():
-        text = q.strip()
-        # Search text is literal: % and _ are not wildcards.
-        lowered = text.lower()
+    matches = text_search.profile_matches(scope.db, q)
+    if matches is not None:
+        text = (q or "").strip()
         number_match = exists().where(
             Extension.profile_id == Profile.id,
             Extension.number.startswith(text, autoescape=True),
         )
-        full_name = func.lower(Profile.first_name + " " + Profile.last_name)
-        stmt = stmt.where(
-            or_(
-                full_name.contains(lowered, autoescape=True),
-                func.lower(Profile.last_name).contains(lowered, autoescape=True),
-                Profile.username_key.contains(rules.username_key(text), autoescape=True),
-                number_match,
-            )
-        )
+        stmt = stmt.where(or_(matches, number_match))
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
         scope.db.scalars(
-            stmt.order_by(Profile.last_name, Profile.first_name, Profile.id)
+            stmt.order_by(Profile.sort_last, Profile.sort_first, Profile.id)
             .limit(limit)
             .offset(offset)
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from phonedesk import search
 from phonedesk.audit import service as audit
 from phonedesk.auth import setup_links
 from phonedesk.errors import Conflict, ValidationFailed
@@ -84,10 +85,10 @@ def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
 
 
 SORTABLE = {
-    "last_name": (Profile.last_name, Profile.first_name),
-    "first_name": (Profile.first_name, Profile.last_name),
-    "email": (Profile.email,),
-    "username": (Profile.username_key,),
+    "last_name": (Profile.sort_last, Profile.sort_first),
+    "first_name": (Profile.sort_first, Profile.sort_last),
+    "email": (Profile.sort_email,),
+    "username": (Profile.sort_username,),
     "status": (Profile.status,),
     "created_at": (Profile.created_at,),
 }
@@ -103,16 +104,10 @@ class ProfileQuery:
     offset: int = 0
 
 
-def _search(q: str) -> ColumnElement[bool]:
-    # Search text is literal: % and _ are not wildcards.
-    lowered = q.strip().lower()
-    return or_(
-        func.lower(Profile.first_name).contains(lowered, autoescape=True),
-        func.lower(Profile.last_name).contains(lowered, autoescape=True),
-        func.lower(Profile.email).contains(lowered, autoescape=True),
-        Profile.username_key.contains(rules.username_key(q.strip()), autoescape=True),
-        Profile.public_id == q.strip(),
-    )
+def _search(scope: Scope, q: str) -> ColumnElement[bool] | None:
+    """Name, full name, email or username (folded, indexed), or the exact Internal ID."""
+    matches = search.profile_matches(scope.db, q)
+    return None if matches is None else or_(matches, Profile.public_id == q.strip())
 
 
 def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int]:
@@ -124,8 +119,9 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
     stmt = select(Profile).where(
         Profile.account_id == scope.account_id, Profile.is_live
     )
-    if query.q and query.q.strip():
-        stmt = stmt.where(_search(query.q))
+    matches = _search(scope, query.q or "")
+    if matches is not None:
+        stmt = stmt.where(matches)
     if query.status:
         stmt = stmt.where(Profile.status == query.status)
     total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
