@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select
 
-from phonedesk import search
+from phonedesk import paging, search
 from phonedesk.errors import NotFound
 from phonedesk.models import Extension, Profile
+from phonedesk.paging import Total
 from phonedesk.profiles.roles import primary_admin
 from phonedesk.scope import Scope
 
@@ -77,7 +78,7 @@ def _search(q: str) -> ColumnElement[bool] | None:
     return or_(own, search.contains(Profile.search_text, search.folded(q)))
 
 
-def list_extensions(scope: Scope, query: ExtensionQuery) -> tuple[list[Held], int]:
+def list_extensions(scope: Scope, query: ExtensionQuery) -> tuple[list[Held], Total]:
     """A page of extensions with their holders, ordered by number, and the total."""
     stmt = (
         select(Extension, Profile)
@@ -89,7 +90,7 @@ def list_extensions(scope: Scope, query: ExtensionQuery) -> tuple[list[Held], in
         stmt = stmt.where(matches)
     if query.profile_id:
         stmt = stmt.where(Profile.public_id == query.profile_id)
-    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = paging.bounded_total(scope.db, stmt, offset=query.offset, limit=query.limit)
     rows = scope.db.execute(
         stmt.order_by(func.length(Extension.number), Extension.number)
         .limit(query.limit)
