@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from phonedesk.api.deps import get_database
 from phonedesk.errors import PreconditionFailed
@@ -20,11 +20,17 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 Search = Annotated[str | None, Query(max_length=200, description="Search text")]
 
 
+After = Annotated[str | None, Query(max_length=500, description=(
+    "Cursor: the `next` of the previous page; the page starts after its last item"))]
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description="Matching items; a lower bound when `total_exact` is false")
     limit: int
     offset: int
+    total_exact: bool = True
+    next: str | None = Field(default=None, description="Pass as `after` for the next page")
 
 
 def etag(version: int) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, insert, literal, select, update
 
+from phonedesk import search
 from phonedesk.bulk import audit_rows
 from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, username_conflicts
 from phonedesk.errors import PreconditionFailed
@@ -80,6 +81,7 @@ def apply(scope: Scope, batch: ImportBatch, now: datetime) -> None:
         _update_changed(scope, batch, now)
     if batch.new_count:
         _insert_new(scope, batch, now)
+    search.refresh_profiles(scope.db, scope.account_id, now)  # the rows written above
     scope.db.expire_all()
 
 

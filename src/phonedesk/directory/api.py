@@ -27,4 +27,5 @@ def directory(scope: ReadScope, q: Search = None, limit: Limit = 50,
               offset: Offset = 0) -> Page[DirectoryEntryOut]:
     entries, total = service.search(scope, q, limit=limit, offset=offset)
     items = [DirectoryEntryOut(**entry.__dict__) for entry in entries]
-    return Page[DirectoryEntryOut](items=items, total=total, limit=limit, offset=offset)
+    return Page[DirectoryEntryOut](items=items, total=total, limit=limit, offset=offset,
+                                   total_exact=total.exact)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 
+from phonedesk import paging
+from phonedesk import search as text_search
 from phonedesk.models import Extension, Profile
-from phonedesk.profiles import rules
+from phonedesk.paging import Total
 from phonedesk.profiles.service import extension_numbers
 from phonedesk.scope import Scope
 
@@ -24,7 +26,7 @@ class DirectoryEntry:
 
 def search(
     scope: Scope, q: str | None = None, *, limit: int = 50, offset: int = 0
-) -> tuple[list[DirectoryEntry], int]:
+) -> tuple[list[DirectoryEntry], Total]:
     """Entries ordered by name; ``q`` matches name, username or extension number."""
     has_extension = exists().where(
         Extension.profile_id == Profile.id, Extension.account_id == scope.account_id
@@ -34,27 +36,18 @@ def search(
         Profile.is_active,
         has_extension,
     )
-    if q and q.strip():
-        text = q.strip()
-        # Search text is literal: % and _ are not wildcards.
-        lowered = text.lower()
+    matches = text_search.profile_matches(scope.db, q)
+    if matches is not None:
+        text = (q or "").strip()
         number_match = exists().where(
             Extension.profile_id == Profile.id,
             Extension.number.startswith(text, autoescape=True),
         )
-        full_name = func.lower(Profile.first_name + " " + Profile.last_name)
-        stmt = stmt.where(
-            or_(
-                full_name.contains(lowered, autoescape=True),
-                func.lower(Profile.last_name).contains(lowered, autoescape=True),
-                Profile.username_key.contains(rules.username_key(text), autoescape=True),
-                number_match,
-            )
-        )
-    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.where(or_(matches, number_match))
+    total = paging.bounded_total(scope.db, stmt, offset=offset, limit=limit)
     rows = list(
         scope.db.scalars(
-            stmt.order_by(Profile.last_name, Profile.first_name, Profile.id)
+            stmt.order_by(Profile.sort_last, Profile.sort_first, Profile.id)
             .limit(limit)
             .offset(offset)
         )

@@ -37,7 +37,8 @@ def list_extensions(
         scope, service.ExtensionQuery(q=q, profile_id=profile_id, limit=limit, offset=offset)
     )
     items = [ExtensionOut.build(row) for row in rows]
-    return Page[ExtensionOut](items=items, total=total, limit=limit, offset=offset)
+    return Page[ExtensionOut](items=items, total=total, limit=limit, offset=offset,
+                              total_exact=total.exact)
 
 
 @router.post("/extensions", status_code=201, response_model=ExtensionCreated,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from phonedesk import search
 from phonedesk.models import Account, Extension, Profile
 from phonedesk.models.base import utcnow
 
@@ -25,6 +26,8 @@ SOURCES = {
     "voicemail_email": "email",
     "fax_email": "email",
 }
+# The populated fields that are part of an extension's search text (models.search_keys).
+SEARCHED = frozenset({"caller_id_first_name", "caller_id_last_name"})
 
 
 def populate(extension: Extension, holder: Profile | None) -> None:
@@ -54,6 +57,7 @@ def _update_unedited(
     """One UPDATE: ``ext_field`` := ``value`` on the extensions of ``holders`` where it
     was not edited on the extension (R-E4). It bumps each extension's version, so
     its ETag changes with it."""
+    now = utcnow()
     db.execute(
         update(Extension)
         .where(
@@ -61,9 +65,11 @@ def _update_unedited(
             holders,
             getattr(Extension, f"{ext_field}_edited").is_(False),
         )
-        .values({ext_field: value, "updated_at": utcnow(), "version": Extension.version + 1})
+        .values({ext_field: value, "updated_at": now, "version": Extension.version + 1})
         .execution_options(synchronize_session="fetch" if synchronize else False)
     )
+    if ext_field in SEARCHED:
+        search.refresh_extensions(db, account.id, now)
 
 
 def flow_profile_changes(db: Session, account: Account, profile: Profile, fields: set[str]) -> None:
@@ -86,6 +92,7 @@ def release_to_primary_admin(
 
     Either every extension of ``profile_id`` or the single ``extension_id``.
     """
+    now = utcnow()
     stmt = update(Extension).where(Extension.account_id == account.id)
     if extension_id is not None:
         stmt = stmt.where(Extension.id == extension_id)
@@ -94,12 +101,13 @@ def release_to_primary_admin(
     values: dict[str, object] = {
         "profile_id": None,
         "version": Extension.version + 1,
-        "updated_at": utcnow(),
+        "updated_at": now,
     }
     for field, source in SOURCES.items():
         values[field] = getattr(primary_admin, source)
         values[f"{field}_edited"] = False
     db.execute(stmt.values(values).execution_options(synchronize_session="fetch"))
+    search.refresh_extensions(db, account.id, now)
 
 
 def repopulate_held(db: Session, account: Account, primary_admin: Profile) -> None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from phonedesk import paging, search
 from phonedesk.errors import NotFound
 from phonedesk.models import Extension, Profile
-from phonedesk.profiles import rules
+from phonedesk.paging import Total
 from phonedesk.profiles.roles import primary_admin
 from phonedesk.scope import Scope
 
@@ -69,32 +70,27 @@ class ExtensionQuery:
     offset: int = 0
 
 
-def _search(q: str) -> ColumnElement[bool]:
-    text = q.strip()
-    # Search text is literal: % and _ are not wildcards.
-    lowered = text.lower()
-    return or_(
-        Extension.number.startswith(text, autoescape=True),
-        func.lower(Profile.first_name).contains(lowered, autoescape=True),
-        func.lower(Profile.last_name).contains(lowered, autoescape=True),
-        func.lower(Extension.caller_id_first_name).contains(lowered, autoescape=True),
-        func.lower(Extension.caller_id_last_name).contains(lowered, autoescape=True),
-        Profile.username_key.contains(rules.username_key(text), autoescape=True),
-    )
+def _search(q: str) -> ColumnElement[bool] | None:
+    """Number or caller ID name of the extension, or the assigned profile's search keys."""
+    own = search.extension_matches(q)
+    if own is None:
+        return None
+    return or_(own, search.contains(Profile.search_text, search.folded(q)))
 
 
-def list_extensions(scope: Scope, query: ExtensionQuery) -> tuple[list[Held], int]:
+def list_extensions(scope: Scope, query: ExtensionQuery) -> tuple[list[Held], Total]:
     """A page of extensions with their holders, ordered by number, and the total."""
     stmt = (
         select(Extension, Profile)
         .outerjoin(Profile, Profile.id == Extension.profile_id)
         .where(Extension.account_id == scope.account_id)
     )
-    if query.q and query.q.strip():
-        stmt = stmt.where(_search(query.q))
+    matches = _search(query.q or "")
+    if matches is not None:
+        stmt = stmt.where(matches)
     if query.profile_id:
         stmt = stmt.where(Profile.public_id == query.profile_id)
-    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = paging.bounded_total(scope.db, stmt, offset=query.offset, limit=query.limit)
     rows = scope.db.execute(
         stmt.order_by(func.length(Extension.number), Extension.number)
         .limit(query.limit)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phonedesk.models.base import Base, UTCDateTime, utcnow
+from phonedesk.models.search_keys import fill_extension
 
 # The four fields filled from the holder's profile, each with an "edited" flag that
 # says the value was set on the extension itself and must not follow the profile.
@@ -35,3 +36,12 @@ class Extension(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Number and caller ID name, folded (models.search_keys); never set by hand.
+    search_text: Mapped[str] = mapped_column(
+        Text().with_variant(Text(collation="C"), "postgresql"), default="")
+
+
+@event.listens_for(Extension, "before_insert")
+@event.listens_for(Extension, "before_update")
+def _keep_search_key(_mapper: object, _connection: object, target: Extension) -> None:
+    fill_extension(target)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, and_
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text, and_, event
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phonedesk.models.base import Base, UTCDateTime, utcnow
+from phonedesk.models.search_keys import fill_profile
+
+# Folded keys compare byte-wise on both databases ("C" on PostgreSQL, BINARY on SQLite).
+FOLDED = Text().with_variant(Text(collation="C"), "postgresql")
 
 ACTIVE = "active"
 DISABLED = "disabled"
@@ -24,6 +28,16 @@ class Profile(Base):
         Index("ix_profiles_account_last_first", "account_id", "last_name", "first_name"),
         Index("ix_profiles_account_email", "account_id", "email"),
         Index("ix_profiles_account_external_id", "account_id", "external_id"),
+        # One index per sort key, led by the account, ending in the id (keyset pages).
+        Index("ix_profiles_sort_last", "account_id", "sort_last", "sort_first", "id"),
+        Index("ix_profiles_sort_first", "account_id", "sort_first", "sort_last", "id"),
+        Index("ix_profiles_sort_email", "account_id", "sort_email", "id"),
+        Index("ix_profiles_sort_username", "account_id", "sort_username", "id"),
+        Index("ix_profiles_sort_status", "account_id", "status", "id"),
+        Index("ix_profiles_sort_created", "account_id", "created_at", "id"),
+        # Substring search on PostgreSQL; SQLite uses the FTS5 table profiles_fts.
+        Index("ix_profiles_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,6 +63,12 @@ class Profile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Derived from the fields above (models.search_keys); never set by hand.
+    search_text: Mapped[str] = mapped_column(FOLDED, default="")
+    sort_first: Mapped[str] = mapped_column(FOLDED, default="")
+    sort_last: Mapped[str] = mapped_column(FOLDED, default="")
+    sort_email: Mapped[str] = mapped_column(FOLDED, default="")
+    sort_username: Mapped[str] = mapped_column(FOLDED, default="")
 
     # The one notion of "live" and "active", for an instance and in a query alike
     # (``select(Profile).where(Profile.is_active)``), so that no module spells them again.
@@ -75,3 +95,9 @@ class Profile(Base):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+@event.listens_for(Profile, "before_insert")
+@event.listens_for(Profile, "before_update")
+def _keep_search_keys(_mapper: object, _connection: object, target: Profile) -> None:
+    fill_profile(target)

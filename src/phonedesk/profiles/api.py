@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from phonedesk.api.common import IfMatch, Limit, Offset, Page, Search, etag, expected_version
+from phonedesk.api.common import (
+    After,
+    IfMatch,
+    Limit,
+    Offset,
+    Page,
+    Search,
+    etag,
+    expected_version,
+)
 from phonedesk.api.deps import ReadScope, WriteScope
 from phonedesk.models import Profile
 from phonedesk.profiles import roles, service
@@ -41,16 +50,15 @@ def list_profiles(
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
+    after: After = None,
 ) -> Page[ProfileOut]:
-    rows, total = service.list_profiles(
-        scope,
-        service.ProfileQuery(
-            q=q, status=status, sort=sort, descending=order == "desc", limit=limit, offset=offset
-        ),
-    )
+    query = service.ProfileQuery(q=q, status=status, sort=sort, descending=order == "desc",
+                                 limit=limit, offset=offset, after=after)
+    rows, total = service.list_profiles(scope, query)
     numbers = service.extension_numbers(scope, [p.id for p in rows])
     items = [ProfileOut.build(scope.account, p, numbers[p.id]) for p in rows]
-    return Page[ProfileOut](items=items, total=total, limit=limit, offset=offset)
+    return Page[ProfileOut](items=items, total=total, limit=limit, offset=offset,
+                            total_exact=total.exact, next=service.next_cursor(query, rows))
 
 
 @router.post("/profiles", status_code=201, response_model=ProfileOut, summary="Create a profile")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
+from phonedesk import paging, search
 from phonedesk.audit import service as audit
 from phonedesk.auth import setup_links
 from phonedesk.errors import Conflict, ValidationFailed
@@ -22,6 +24,7 @@ from phonedesk.models import Account, Profile
 from phonedesk.models.base import new_public_id, utcnow
 from phonedesk.models.profile import ACTIVE, DISABLED
 from phonedesk.outbox import service as outbox
+from phonedesk.paging import Total
 from phonedesk.profiles import fields, rules
 
 # Callers reach these through this module as they always have; they live where
@@ -61,6 +64,7 @@ __all__ = [
     "get_profile",
     "list_admins",
     "list_profiles",
+    "next_cursor",
     "primary_admin",
     "resend_setup_link",
     "revoke_access",
@@ -87,10 +91,10 @@ def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
 
 
 SORTABLE = {
-    "last_name": (Profile.last_name, Profile.first_name),
-    "first_name": (Profile.first_name, Profile.last_name),
-    "email": (Profile.email,),
-    "username": (Profile.username_key,),
+    "last_name": (Profile.sort_last, Profile.sort_first),
+    "first_name": (Profile.sort_first, Profile.sort_last),
+    "email": (Profile.sort_email,),
+    "username": (Profile.sort_username,),
     "status": (Profile.status,),
     "created_at": (Profile.created_at,),
 }
@@ -104,22 +108,21 @@ class ProfileQuery:
     descending: bool = False
     limit: int = 50
     offset: int = 0
+    after: str | None = None
 
 
-def _search(q: str) -> ColumnElement[bool]:
-    # Search text is literal: % and _ are not wildcards.
-    lowered = q.strip().lower()
-    return or_(
-        func.lower(Profile.first_name).contains(lowered, autoescape=True),
-        func.lower(Profile.last_name).contains(lowered, autoescape=True),
-        func.lower(Profile.email).contains(lowered, autoescape=True),
-        Profile.username_key.contains(rules.username_key(q.strip()), autoescape=True),
-        Profile.public_id == q.strip(),
-    )
+def _search(scope: Scope, q: str) -> ColumnElement[bool] | None:
+    """Name, full name, email or username (folded, indexed), or the exact Internal ID."""
+    matches = search.profile_matches(scope.db, q)
+    return None if matches is None else or_(matches, Profile.public_id == q.strip())
 
 
-def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int]:
-    """A page of live profiles and the total that match."""
+def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], Total]:
+    """A page of live profiles and how many match (bounded: see :mod:`phonedesk.paging`).
+
+    Ordered by the folded sort key then the id, which one index per sort key
+    serves; ``query.after`` (a cursor from :func:`next_cursor`) starts after a row.
+    """
     if query.sort not in SORTABLE:
         raise ValidationFailed(
             f"Cannot sort by “{query.sort}”; use one of {', '.join(SORTABLE)}.", field="sort"
@@ -127,16 +130,30 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], int
     stmt = select(Profile).where(
         Profile.account_id == scope.account_id, Profile.is_live
     )
-    if query.q and query.q.strip():
-        stmt = stmt.where(_search(query.q))
+    matches = _search(scope, query.q or "")
+    if matches is not None:
+        stmt = stmt.where(matches)
     if query.status:
         stmt = stmt.where(Profile.status == query.status)
-    total = scope.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    columns = SORTABLE[query.sort]
+    total = paging.bounded_total(scope.db, stmt, offset=query.offset, limit=query.limit)
+    columns = [*SORTABLE[query.sort], Profile.id]
+    if query.after:
+        kinds = [datetime if c is Profile.created_at else (int if c is Profile.id else str)
+                 for c in columns]
+        values = paging.decode_cursor(query.after, query.sort, query.descending, kinds)
+        stmt = stmt.where(paging.after(columns, values, query.descending))
     order: list[Any] = [c.desc() if query.descending else c.asc() for c in columns]
-    order.append(Profile.id.desc() if query.descending else Profile.id.asc())
     rows = scope.db.scalars(stmt.order_by(*order).limit(query.limit).offset(query.offset))
     return list(rows), total
+
+
+def next_cursor(query: ProfileQuery, rows: list[Profile]) -> str | None:
+    """The "after" cursor of the page following ``rows`` (None when it was the last)."""
+    if len(rows) < query.limit or not rows:
+        return None
+    last = rows[-1]
+    values = [getattr(last, c.key) for c in SORTABLE[query.sort]] + [last.id]
+    return paging.encode_cursor(query.sort, query.descending, values)
 
 
 # --- changing ----------------------------------------------------------------

@@ -128,6 +128,9 @@ class Pager:
     total: int
     base: str
     params: dict[str, str]
+    # The "after" cursor of the next page, when the list gives one: Next then starts
+    # after this page's last row instead of walking an offset (other links use offsets).
+    after: str | None = None
 
     @property
     def pages(self) -> int:
@@ -143,12 +146,19 @@ class Pager:
 
     @property
     def last_item(self) -> int:
-        return min(self.total, self.offset + self.size)
+        return int(min(self.total, self.offset + self.size))
+
+    @property
+    def exact(self) -> bool:
+        """False when ``total`` is a lower bound ("10,000+"): the last page is not known."""
+        return getattr(self.total, "exact", True)
 
     def url(self, page: int) -> str:
         params = {k: v for k, v in self.params.items() if v}
         if page > 1:
             params["page"] = str(page)
+        if self.after and page == self.page + 1:
+            params["after"] = self.after
         query = urlencode(params)
         return self.base + ("?" + query if query else "")
 
@@ -157,6 +167,8 @@ def pager(base: str, page: int, size: int, total: int,
           params: Mapping[str, str | None] | None = None) -> Pager:
     clean = {k: v for k, v in (params or {}).items() if v}
     last = max(1, math.ceil(total / size))
+    if not getattr(total, "exact", True):
+        last = max(last, page)  # the count stopped early: the page asked for may well exist
     return Pager(page=min(max(1, page), last), size=size, total=total, base=base, params=clean)
 
 

@@ -6,6 +6,7 @@ R-P1–R-P5, R-C1, R-D1, R-D3, R-D4, R-AC2, R-AD1, R-AU1. Every change goes thro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -51,18 +52,24 @@ def list_page(
     status: Annotated[str | None, Query(max_length=10)] = None,
     page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 25,
+    after: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     scope = web.scope
     sort = sort if sort in SORT_KEYS else "last_name"
     descending = order == "desc"
     size = size if size in PAGE_SIZES else 25
     status = status if status in ("active", "disabled") else None
-    rows, p = paged(lambda limit, offset: profiles.list_profiles(scope, profiles.ProfileQuery(
-                        q=q, status=status, sort=sort, descending=descending, limit=limit,
-                        offset=offset)),
+
+    def query(limit: int, offset: int) -> profiles.ProfileQuery:
+        # With a cursor the page starts after it; the page number is only shown.
+        return profiles.ProfileQuery(q=q, status=status, sort=sort, descending=descending,
+                                     limit=limit, offset=0 if after else offset, after=after)
+
+    rows, p = paged(lambda limit, offset: profiles.list_profiles(scope, query(limit, offset)),
                     "/admin/profiles", page, size,
                     {"q": q, "sort": sort, "order": order, "status": status,
                      "size": str(size) if size != 25 else None})
+    p = replace(p, after=profiles.next_cursor(query(size, 0), rows))
     fields = profile_fields.get_profile_fields(scope)
     numbers = profiles.extension_numbers(scope, [r.id for r in rows])
     role_labels = {r.id: roles.ROLE_LABELS.get(roles.role_of(scope.account, r) or "")
