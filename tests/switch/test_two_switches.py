@@ -42,7 +42,8 @@ def location_db(database_url: str) -> Iterator[str]:
     with own.begin() as conn:
         conn.exec_driver_sql(location.schema_sql())
     own.dispose()
-    yield f"postgres://{url.username or 'postgres'}@{url.host or '127.0.0.1'}:{url.port or 5432}/{name}"
+    host = f"{url.host or '127.0.0.1'}:{url.port or 5432}"
+    yield f"postgres://{url.username or 'postgres'}@{host}/{name}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
