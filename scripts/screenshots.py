@@ -238,6 +238,9 @@ def main() -> int:
                 page = portal
                 sign_in(page, base, "/portal/sign-in", "ann.lee")
                 shot("portal-my-extensions", "/portal/extensions")
+                page.get_by_role("button", name="Set up the mobile app for extension 201").click()
+                page.wait_for_load_state("networkidle")
+                shot("portal-mobile-app-shown-once", full=True)
                 shot("portal-my-messages", "/portal/messages")
                 shot("portal-directory", "/portal/directory")
                 browser.close()

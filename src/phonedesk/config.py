@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     # How long the one-time link in a softphone's QR code works (R-SW3).
     softphone_link_minutes: int = Field(default=30, ge=1, le=1440)
     switch_database_url: str | None = None  # what Kamailio connects with; derived when unset
+    # Kamailio's own PostgreSQL database for registrations (usrloc DB-only mode), so that
+    # several Kamailio instances share them; unset: registrations stay in each one's memory.
+    switch_location_database_url: str | None = None
     switch_voicemail_uri: str | None = None  # SIP URI of the voicemail server (R-SW6)
     switch_no_answer_seconds: int = Field(default=20, ge=1, le=600)
     switch_digest_algorithm: Literal["MD5", "SHA-256"] = "MD5"

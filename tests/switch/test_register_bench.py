@@ -31,3 +31,22 @@ def test_benchmark_registers_everyone_on_both_switches(database_url: str) -> Non
         assert "300 registrations" in line and "failed 0" in line
         assert "Kamailio holds 300" in line
     assert "ratio to baseline" in done.stdout
+
+
+DURING = BENCH.with_name("switch_during_import.py")
+
+
+def test_registrations_during_a_csv_import_are_all_answered(database_url: str) -> None:
+    require_switch(database_url)
+    if shutil.which("sipp") is None:
+        pytest.skip("the benchmark needs SIPp: apt-get install sip-tester")
+    args = [sys.executable, str(DURING), "--extensions", "200", "--rows", "2000",
+            "--children", "2"]
+    if not database_url.startswith("sqlite"):
+        args += ["--database-url", database_url]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    quiet, busy, imported = done.stdout.strip().splitlines()[-3:]
+    assert quiet.startswith("quiet") and "failed 0" in quiet
+    assert busy.startswith("during import") and "failed 0" in busy
+    assert "(2,000 new profiles)" in imported

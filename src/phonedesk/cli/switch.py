@@ -11,7 +11,7 @@ import typer
 from phonedesk import migrate
 from phonedesk.cli.context import err, settings
 from phonedesk.config import Settings
-from phonedesk.switch import runner
+from phonedesk.switch import location, runner
 from phonedesk.switch.config import (
     DEFAULT_RPC_PORT,
     DEFAULT_SIP_PORT,
@@ -46,6 +46,15 @@ def _rpc_port(s: Settings, given: int | None) -> int:
 def _fail(message: str) -> typer.Exit:
     err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
+
+
+@app.command("location-schema")
+def location_schema() -> None:
+    """Print the SQL for Kamailio's own location database (several instances share it)."""
+    try:
+        typer.echo(location.schema_sql(), nl=False)
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command("config")

@@ -90,6 +90,10 @@ def render(settings: Settings, options: SwitchOptions | None = None) -> str:
         raise SwitchConfigError("PHONEDESK_SWITCH_VOICEMAIL_URI must be a SIP URI such as "
                                 "sip:voicemail@192.0.2.10:5060.")
     no_answer_ms = settings.switch_no_answer_seconds * 1000
+    location = (settings.switch_location_database_url or "").strip()
+    if location and (not location.startswith("postgres://") or '"' in location):
+        raise SwitchConfigError("PHONEDESK_SWITCH_LOCATION_DATABASE_URL must be a PostgreSQL "
+                                "URL in Kamailio's form, postgres://user:password@host/db.")
     return _env.get_template("kamailio.cfg.j2").render(
         kamailio_version="5.6",
         contract=contract,
@@ -112,4 +116,5 @@ def render(settings: Settings, options: SwitchOptions | None = None) -> str:
         extension_header=EXTENSION_HEADER,
         domain_header=DOMAIN_HEADER,
         softphone_flag=SOFTPHONE_FLAG,
+        location_db_url=location,
     )
