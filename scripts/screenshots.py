@@ -84,6 +84,7 @@ def seed(database: Database, settings: Settings) -> dict[str, str]:
             db, settings, name="Acme Dental", admin_first_name="Pat", admin_last_name="Admin",
             admin_email="pat@acme-dental.example", admin_username="pat")
         account = created.account
+        account.time_zone = "America/New_York"  # the pages show times in it
         actor = Actor(kind="profile", id=created.primary_admin_public_id, label="Pat Admin")
         scope = Scope(db=db, account=account, actor=actor, settings=settings)
         pa = profiles.get_profile(scope, created.primary_admin_public_id)
