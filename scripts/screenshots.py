@@ -1,4 +1,5 @@
-"""Serve PhoneDesk with demo data on 127.0.0.1 and save a 1280×800 PNG of each main page.
+"""Serve PhoneDesk with demo data on 127.0.0.1 and save a PNG of each main page (1280×800,
+and the phone-width ones at 390×844).
 
     make screenshots        # writes ./screenshots/*.png
 
@@ -83,6 +84,7 @@ def seed(database: Database, settings: Settings) -> dict[str, str]:
             db, settings, name="Acme Dental", admin_first_name="Pat", admin_last_name="Admin",
             admin_email="pat@acme-dental.example", admin_username="pat")
         account = created.account
+        account.time_zone = "America/New_York"  # the pages show times in it
         actor = Actor(kind="profile", id=created.primary_admin_public_id, label="Pat Admin")
         scope = Scope(db=db, account=account, actor=actor, settings=settings)
         pa = profiles.get_profile(scope, created.primary_admin_public_id)
@@ -134,6 +136,14 @@ def seed(database: Database, settings: Settings) -> dict[str, str]:
                     ",Tess,Quinn,tess.quinn@acme-dental.example,,Support\r\n"
                     ",Uma,,uma@acme-dental.example,,Finance\r\n"
                     ",Vic,Stone,not-an-email,,Sales\r\n")
+        good = ("Internal ID,First Name,Last Name,Email Address,Username,Department\r\n"
+                f"{ids['Cat']},Cat,Sims,cat.sims@acme-dental.example,cat.sims,Customer care\r\n"
+                ",Wes,Park,wes.park@acme-dental.example,,Sales\r\n"
+                ",Xia,Chen,xia.chen@acme-dental.example,,Support\r\n")
+        done = bulk.upload(scope, io.BytesIO(good.encode()), "onboarding.csv")
+        bulk.submit(scope, done.public_id)
+        api_token, _ = tokens.create_token(scope, name="Nightly export")
+        api_token.last_used_at = api_token.created_at
         batch = bulk.upload(scope, io.BytesIO(csv_text.encode()), "new-hires.csv")
         ids["import"] = batch.public_id
         ids["pa"] = created.primary_admin_public_id
@@ -197,6 +207,11 @@ def main() -> int:
                     shots.append(str(target))
 
                 shot("admin-sign-in", "/sign-in")
+                page.get_by_role("link", name="Forgot password?").click()
+                shot("forgot-password")
+                page.get_by_label("Username").fill("pat")
+                page.get_by_role("button", name="Email me a link").click()
+                shot("forgot-password-sent")
                 sign_in(page, base, "/sign-in", "pat")
                 shot("extensions", "/admin/extensions")
                 shot("edit-extension", "/admin/extensions/201")
@@ -229,11 +244,21 @@ def main() -> int:
                 shot("verify-upload-changed", f"/admin/imports/{ids['import']}?tab=changed")
                 shot("directory", "/admin/directory")
                 shot("audit-log", "/admin/audit")
+                shot("audit-log-filtered-by-extension", "/admin/audit?about=201")
+                shot("account-settings", "/admin/settings/account")
                 shot("outgoing-email", "/admin/emails")
                 shot("tokens", "/admin/tokens")
-                page.set_viewport_size({"width": 390, "height": 800})
+                page.set_viewport_size({"width": 390, "height": 844})
                 shot("phone-width-profiles", "/admin/profiles")
+                page.get_by_role("button", name="Menu").click()
+                shot("phone-width-menu-open")
+                shot("phone-width-audit-log", "/admin/audit")
+                shot("phone-width-account-settings", "/admin/settings/account")
+                shot("phone-width-tokens", "/admin/tokens")
                 page.set_viewport_size({"width": 1280, "height": 800})
+                page.get_by_role("link", name="Virtual Office").click()
+                page.wait_for_load_state("networkidle")
+                shot("admin-in-virtual-office-one-sign-in")
                 portal = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                 page = portal
                 sign_in(page, base, "/portal/sign-in", "ann.lee")
@@ -243,6 +268,8 @@ def main() -> int:
                 shot("portal-mobile-app-shown-once", full=True)
                 shot("portal-my-messages", "/portal/messages")
                 shot("portal-directory", "/portal/directory")
+                page.set_viewport_size({"width": 390, "height": 844})
+                shot("phone-width-portal-messages", "/portal/messages")
                 browser.close()
         finally:
             server.should_exit = True

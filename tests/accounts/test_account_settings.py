@@ -42,6 +42,7 @@ def test_the_api_renames_sets_the_zone_and_the_domain(api: TestClient, database:
 
 
 @pytest.mark.parametrize("body", [{"time_zone": "Mars/Olympus"}, {"time_zone": "../etc"},
+                                  {"time_zone": "/etc/passwd"}, {"time_zone": "posixrules"},
                                   {"name": ""}, {"name": "x" * 101},
                                   {"name": "Ok", "time_zone": "Nowhere/Else"},
                                   {"name": "Ok", "sip_domain": "not a domain!"}])

@@ -85,8 +85,9 @@ CASES: list[tuple[Ev, list[str]]] = [
     (Ev("auth.sign_in_refused", detail={"where": "admin", "reason": "no_access"}),
      ["Sign-in to the Account Manager as Ann Lee was refused: the password was right, but "
       "the profile may not use it"]),
-    (Ev("auth.password_reset_requested", detail={"client_address": None}),
-     ["Ann Lee asked for a new password"]),
+    (Ev("auth.password_reset_requested", detail={"client_address": "10.0.0.5"}),
+     ["A link to create a new password was emailed to Ann Lee, asked for with Forgot "
+      "password from 10.0.0.5"]),
     (_ext("extension.created", after={"profile": ANN, "virtual_office_enabled": True}),
      ["Extension 201 was created (Virtual Office on), assigned to Ann Lee"]),
     (_ext("extension.updated",

@@ -337,7 +337,9 @@ PHRASES: dict[str, Callable[[Event, Names], list[str]]] = {
     "auth.sign_in_failed": _simple("A wrong password was given for {whose} username{source}"),
     "auth.sign_in_locked": _locked,
     "auth.sign_in_refused": _refused,
-    "auth.password_reset_requested": _simple("{who} asked for a new password{source}"),
+    "auth.password_reset_requested": _simple("A link to create a new password was "
+                                             "emailed to {who}, asked for with Forgot "
+                                             "password{source}"),
     "extension.created": _ext_created,
     "extension.updated": _ext_updated,
     "extension.assigned": _ext_assigned,

@@ -87,7 +87,10 @@ def request_reset(db: Session, settings: Settings, *, username: str,
     if found is None:
         return ResetOutcome(SENT_MESSAGE)
     profile, account = found
-    scope = Scope(db=db, account=account, actor=Actor.of_profile(profile), settings=settings)
+    # Nobody is signed in: whoever typed the username, not the profile, made the request.
+    asker = Actor(kind="anonymous", id=None,
+                  label=f"Forgot password from {client_address or '?'}")
+    scope = Scope(db=db, account=account, actor=asker, settings=settings)
     outbox.enqueue(scope, kind=EMAIL_KIND, to=profile.email, template="password_reset",
                    context=setup_links.email_context(scope, profile))
     audit.record(scope, "auth.password_reset_requested", target_type="profile",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,12 +24,14 @@ def when(value: datetime | None, time_zone: str | None = None) -> str:
     if value is None:
         return ""
     moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        zone = ZoneInfo(time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
+    zone: tzinfo = UTC
+    if time_zone and time_zone != "UTC":
+        try:
+            zone = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            zone = UTC
     local = moment.astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or zone.key)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
 @pass_context
