@@ -34,6 +34,12 @@ def _form_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def number(value: int | None) -> str:
+    """A count as people read it, the same everywhere: ``17,748``."""
+    return "" if value is None else f"{value:,}"
+
+
 templates.env.globals["form_key"] = _form_key
+templates.env.filters["number"] = number
 templates.env.filters["when"] = when
 templates.env.filters["and_list"] = and_list
