@@ -169,6 +169,7 @@ def profile_form_shots(page: Any, base: str, shot: Any, ids: dict[str, str]) -> 
     """The one profile form's states: every error at once, the username offer, the role
     confirmation, the primary administrator's held extensions, the chooser's count."""
     page.goto(base + f"/admin/profiles/{ids['Gil']}")
+    page.get_by_label("Role").select_option(label="Administrator")
     page.get_by_role("button", name="Save role").click()
     shot("profile-role-confirmation")
     shot("primary-admin-held-extensions", f"/admin/profiles/{ids['pa']}")
