@@ -141,3 +141,12 @@ def test_counts_are_formatted_alike() -> None:
 
     html = macro.render(p=pager("/x", 710, 25, 17748))
     assert "17,726–17,748 of 17,748" in html and "Page 710 of 710" in html
+
+
+def test_the_fields_dialog_flags_every_missing_label(admin: tuple[TestClient, str]) -> None:
+    client, csrf = admin
+    response = client.post("/admin/profiles/fields", data={
+        "csrf_token": csrf, "enable_custom_field_1": "1", "enable_custom_field_3": "1",
+        "label_custom_field_2": "kept"})
+    assert 'id="cf1-error"' in response.text and 'id="cf3-error"' in response.text
+    assert 'id="cf2-error"' not in response.text
