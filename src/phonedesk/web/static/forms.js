@@ -28,6 +28,8 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) { return; }
+    // Only posts change anything; a search sent twice does no harm.
+    if (form.method.toLowerCase() !== "post" && !isHtmx(form)) { return; }
     if (form.dataset.submitting) { event.preventDefault(); return; }
     if (event.defaultPrevented && !isHtmx(form)) { return; }
     lock(form);
