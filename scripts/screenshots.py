@@ -105,6 +105,9 @@ def seed(database: Database, settings: Settings) -> dict[str, str]:
         lobby = profiles.create_profile(scope, first_name="Front", last_name="Lobby",
                                         email="pat@acme-dental.example", username="Front Lobby")
         ids["Lobby"] = lobby.public_id
+        # Username left blank: it is the email, so an email edit offers to rename it (R-P2).
+        ids["Tess"] = profiles.create_profile(scope, first_name="Tess", last_name="Vale",
+                                              email="tess@acme-dental.example").public_id
         lifecycle.create_extension(scope, number="100", profile_id=lobby.public_id)
         for n in ("300", "301", "302"):
             lifecycle.create_extension(scope, number=n)
@@ -170,6 +173,39 @@ def sign_in(page: Any, url: str, path: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+
+
+def profile_form_shots(page: Any, base: str, shot: Any, ids: dict[str, str]) -> None:
+    """The one profile form's states: every error at once, the username offer, the role
+    confirmation, the primary administrator's held extensions, the chooser's count."""
+    page.goto(base + f"/admin/profiles/{ids['Gil']}")
+    page.get_by_label("Role").select_option(label="Administrator")
+    page.get_by_role("button", name="Save role").click()
+    shot("profile-role-confirmation")
+    shot("primary-admin-held-extensions", f"/admin/profiles/{ids['pa']}")
+    page.goto(base + f"/admin/profiles/{ids['Tess']}")
+    page.get_by_label("Email Address").fill("tess.vale@acme-dental.example")
+    shot("profile-email-edit-username-offer")
+    page.goto(base + "/admin/extensions/201")
+    page.get_by_label("Find a profile to assign").fill("a")
+    page.get_by_text("more: refine the search").wait_for()
+    shot("profile-chooser-more")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(base + "/admin/profiles/new")
+        page.get_by_label("Last Name").fill("L" * 51)
+        page.get_by_label("Email Address").fill("not-an-email")
+        page.get_by_label("User Name").fill("bad/name")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.wait_for_load_state("networkidle")
+        shot(f"new-profile-four-errors-{width}", full=True)
+    page.goto(base + f"/admin/profiles/{ids['Tess']}")
+    page.get_by_label("Email Address").fill("tess.vale@acme-dental.example")
+    shot("profile-email-edit-username-offer-390", full=True)
+    page.goto(base + "/admin/extensions/201")
+    page.get_by_role("button", name="Create New User Profile").click()
+    shot("create-new-user-profile-dialog-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def main() -> int:
@@ -238,6 +274,7 @@ def main() -> int:
                 shot("profile", f"/admin/profiles/{ids['Gil']}")
                 page.get_by_role("button", name="Disable profile").click()
                 shot("disable-profile-confirmation")
+                profile_form_shots(page, base, shot, ids)
                 shot("upload-csv-template", "/admin/imports/new")
                 shot("upload-choose-file", "/admin/imports/new?step=choose")
                 shot("verify-upload-errors", f"/admin/imports/{ids['import']}")

@@ -81,3 +81,4 @@ def test_api_patch_takes_the_explicit_choice(api: TestClient) -> None:
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["error"]["detail"]["errors"]} == {
         "first_name", "last_name", "email"}
+

@@ -90,6 +90,7 @@ def test_new_profile_dialog_rejects_bad_input_next_to_the_field_and_keeps_it(
     expect(dialog.get_by_label("Email Address")).to_have_value("not-an-email")
     dialog.get_by_label("Last Name").fill("Diddley")
     dialog.get_by_role("button", name="Save").click()
+    expect(dialog.locator("#np-last_name-error")).to_have_count(0)  # the answer is in
     expect(dialog.locator("#np-email-error")).to_contain_text("not a valid email address")
     dialog.get_by_label("Email Address").fill("bo@webco.example")
     dialog.get_by_label("User Name").fill(f"TAKEN{acct.id}")

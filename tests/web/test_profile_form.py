@@ -5,6 +5,7 @@ Runs on both databases."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -100,3 +101,52 @@ def test_the_same_form_posted_twice_is_acted_on_once(
     assert created.status_code == 200 and "SIP password" in created.text
     again = client.post("/admin/extensions/new", data=ext, follow_redirects=False)
     assert again.status_code == 303 and again.headers["location"] == "/admin/extensions/277"
+
+
+def test_the_primary_admin_page_lists_held_extensions_and_the_chooser_counts_the_rest(
+    admin: tuple[TestClient, str], database: Database, account: AccountInfo, settings: Any,
+) -> None:
+    """Item by item: the PA's profile shows what it holds (R-D2); the chooser says how many
+    more match beyond the first 8; counts read 17,748, not 17748."""
+    from phonedesk.extensions import service as extensions
+    from phonedesk.profiles import service as profiles
+    from tests.conftest import scope_for
+
+    client, _ = admin
+    with database.transaction() as db:
+        scope = scope_for(db, account.id, settings)
+        for n in range(301, 306):
+            extensions.create_extension(scope, number=str(n))
+        for n in range(20):
+            profiles.create_profile(scope, first_name="Zed", last_name=f"Many{n}",
+                                    email=f"zed{n}.{account.id}@example.com")
+    page = client.get(f"/admin/profiles/{account.primary_admin_id}").text
+    assert '<p class="muted">No extension is assigned to this profile.</p>' not in page
+    assert "Held as primary administrator: <strong>5 extensions</strong>" in page
+    assert all(f'href="/admin/extensions/{n}"' in page for n in range(301, 306))
+    choices = client.get("/admin/extensions/301/profile-choices?q=Zed").text
+    assert choices.count('type="radio"') == 8
+    assert "12 more: refine the search." in choices
+    assert "more: refine" not in client.get(
+        "/admin/extensions/301/profile-choices?q=Many19").text
+
+
+def test_counts_are_formatted_alike() -> None:
+    from phonedesk.web.templating import number, templates
+
+    assert number(17748) == "17,748"
+    macro = templates.env.from_string(
+        '{% from "_macros.html" import pagination %}{{ pagination(p) }}')
+    from phonedesk.web.pages.common import pager
+
+    html = macro.render(p=pager("/x", 710, 25, 17748))
+    assert "17,726–17,748 of 17,748" in html and "Page 710 of 710" in html
+
+
+def test_the_fields_dialog_flags_every_missing_label(admin: tuple[TestClient, str]) -> None:
+    client, csrf = admin
+    response = client.post("/admin/profiles/fields", data={
+        "csrf_token": csrf, "enable_custom_field_1": "1", "enable_custom_field_3": "1",
+        "label_custom_field_2": "kept"})
+    assert 'id="cf1-error"' in response.text and 'id="cf3-error"' in response.text
+    assert 'id="cf2-error"' not in response.text

@@ -256,6 +256,10 @@ def test_profile_edit_roles_transfer_and_errors_next_to_fields(
     expect(page.get_by_role("status")).to_contain_text("setup link was emailed")
     page.get_by_label("Role").select_option(label="Administrator")
     page.get_by_role("button", name="Save role").click()
+    # A role change is confirmed first, saying what each role may do.
+    confirm = page.get_by_role("dialog", name="Change the admin rights of Hank Poe?")
+    expect(confirm).to_contain_text("New role: Administrator")
+    confirm.get_by_role("button", name="Change admin rights").click()
     expect(page.get_by_role("status")).to_contain_text("Admin rights saved")
     page.get_by_role("button", name="Make primary administrator").click()
     page.get_by_role("dialog").get_by_role("button", name="Make primary administrator").click()

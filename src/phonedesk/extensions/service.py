@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 
 from phonedesk.audit import service as audit
 from phonedesk.auth import setup_links
-from phonedesk.errors import Conflict, PreconditionFailed, ValidationFailed
+from phonedesk.errors import (
+    Conflict,
+    DomainError,
+    PreconditionFailed,
+    ValidationFailed,
+    raise_all,
+)
 from phonedesk.extensions import population
 
 # Reading lives in queries; callers reach it through this module as they always have.
@@ -200,6 +206,7 @@ def update_extension(
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationFailed(f"Unknown field “{field}”.", field=field)
+    _check_each(changes)
     before = snapshot(scope, extension)
     holder = holder_of(scope, extension)
     _apply_edits(extension, holder, changes)
@@ -216,6 +223,18 @@ def update_extension(
         softphones.revoke_lost(scope, "Virtual Office unchecked")
     _audit(scope, "extension.updated", extension, before)
     return extension
+
+
+def _check_each(changes: Mapping[str, Any]) -> None:
+    """Every bad caller ID name and address at once, so a form flags them all (R-P1)."""
+    found: list[DomainError] = []
+    for field, value in changes.items():
+        if field in POPULATED_FIELDS and value not in (None, ""):
+            try:
+                clean_populated(field, value)
+            except ValidationFailed as exc:
+                found.append(exc)
+    raise_all(found)
 
 
 def clean_populated(field: str, value: Any) -> str:

@@ -54,12 +54,18 @@ def _form_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-templates.env.globals["form_key"] = _form_key
+def number(value: int | None) -> str:
+    """A count as people read it, the same everywhere: ``17,748``."""
+    return "" if value is None else f"{value:,}"
+
+
 def describe(event: sentences.Event, names: sentences.Names | None = None) -> list[str]:
     """An audit event's sentences (R-AU1); ``names`` from ``audit.names_for`` when known."""
     return sentences.describe(event, names)
 
 
+templates.env.globals["form_key"] = _form_key
+templates.env.filters["number"] = number
 templates.env.filters["when"] = _when_in_account_zone
 templates.env.filters["sentences"] = describe
 templates.env.filters["action_name"] = sentences.action_name

@@ -20,6 +20,7 @@ from phonedesk.errors import NotFound
 from phonedesk.extensions import service
 from phonedesk.models import Extension, Profile
 from phonedesk.models.extension import POPULATED_FIELDS
+from phonedesk.profiles import fields as catalogue
 from phonedesk.profiles import service as profiles
 from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
@@ -69,6 +70,9 @@ def _edit_context(web: WebContext, extension: Extension) -> dict[str, Any]:
         "chosen_is_new": False,
         "version": extension.version,
         "labels": LABELS,
+        # The limits of the field catalogue, shown as hints (R-P1).
+        "limits": {f: (catalogue.EMAIL.limit if f.endswith("_email") else
+                       catalogue.FIRST_NAME.limit) for f in POPULATED_FIELDS},
         "errors": FormErrors(),
         "new_pf": profile_form.context(web.scope.account, {}, FormErrors(), prefix="np-"),
         "phone": phone_panel(web.scope, extension),
@@ -87,10 +91,13 @@ def profile_choices(request: Request, number: str, web: AdminPage,
     """Active profiles matching the search, as radio buttons for the chooser."""
     service.get_extension(web.scope, number)
     found: list[Profile] = []
+    total = 0
     if q and q.strip():
-        found, _ = profiles.list_profiles(
+        found, total = profiles.list_profiles(
             web.scope, profiles.ProfileQuery(q=q, status="active", limit=CHOICES))
-    return render(request, web, "admin/_profile_choices.html", found=found, q=q or "")
+    # Say how many more match instead of stopping silently at CHOICES.
+    return render(request, web, "admin/_profile_choices.html", found=found, q=q or "",
+                  more=max(0, total - len(found)))
 
 
 @router.post("/{number}")

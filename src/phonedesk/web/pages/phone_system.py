@@ -76,10 +76,13 @@ def new_extension_page(request: Request, web: AdminPage) -> Response:
 def new_extension_choices(request: Request, web: AdminPage,
                           q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     found: list[Profile] = []
+    total = 0
     if q and q.strip():
-        found, _ = profiles.list_profiles(
+        found, total = profiles.list_profiles(
             web.scope, profiles.ProfileQuery(q=q, status="active", limit=CHOICES))
-    return render(request, web, "admin/_profile_choices.html", found=found, q=q or "")
+    # Say how many more match instead of stopping silently at CHOICES.
+    return render(request, web, "admin/_profile_choices.html", found=found, q=q or "",
+                  more=max(0, total - len(found)))
 
 
 @router.post("/extensions/new")

@@ -18,7 +18,7 @@ from phonedesk.api.common import streamed_csv
 from phonedesk.audit import service as audit
 from phonedesk.auth.web import AdminAction, AdminPage, WebContext
 from phonedesk.bulk import service as bulk
-from phonedesk.errors import ValidationFailed
+from phonedesk.errors import ValidationFailed, raise_all
 from phonedesk.extensions import portal as my_extensions
 from phonedesk.models import Profile
 from phonedesk.models.profile import ROLE_ADMIN, ROLE_READ_ONLY
@@ -111,10 +111,9 @@ def save_fields(
     missing = [n for n in (1, 2, 3) if enabled[n] and not typed[n].strip()]
 
     def act() -> profile_fields.ProfileFields:
-        if missing:
-            raise ValidationFailed(
-                f"Type a header label for Custom Field {missing[0]}, or uncheck it.",
-                field=f"custom_field_{missing[0]}")
+        # Every checked field without a label is flagged, not only the first.
+        raise_all([ValidationFailed(f"Type a header label for Custom Field {n}, or uncheck it.",
+                                    field=f"custom_field_{n}") for n in missing])
         return profile_fields.update_profile_fields(
             web.scope, labels=labels, visible_columns=shown)
 

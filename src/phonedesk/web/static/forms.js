@@ -28,6 +28,8 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) { return; }
+    // Only posts change anything; a search sent twice does no harm.
+    if (form.method.toLowerCase() !== "post" && !isHtmx(form)) { return; }
     if (form.dataset.submitting) { event.preventDefault(); return; }
     if (event.defaultPrevented && !isHtmx(form)) { return; }
     lock(form);
@@ -69,4 +71,17 @@
         document.querySelector('[data-offer-for="' + el.id + '"]')) { syncOffers(); }
   });
   document.addEventListener("DOMContentLoaded", syncOffers);
+
+  // <strong data-mirror="select-id">: shows the option chosen there (a confirmation
+  // says which role it is about to give).
+  function syncMirrors() {
+    document.querySelectorAll("[data-mirror]").forEach(function (el) {
+      var select = document.getElementById(el.getAttribute("data-mirror"));
+      if (select instanceof HTMLSelectElement && select.selectedOptions.length) {
+        el.textContent = select.selectedOptions[0].textContent;
+      }
+    });
+  }
+  document.addEventListener("change", syncMirrors);
+  document.addEventListener("DOMContentLoaded", syncMirrors);
 })();
