@@ -19,6 +19,8 @@ from phonedesk.db import Database
 from phonedesk.models import OutboxMessage
 from tests.bulk.conftest import HEADER, create, csv_bytes, errors_of, template, upload
 from tests.conftest import AccountInfo
+from tests.identity.helpers import PA_PASSWORD, pa_with_password
+from tests.outbox.support import form_token, sign_in, web  # noqa: F401  (fixture)
 
 EXT_HEADER = [*HEADER, "Extensions"]
 
@@ -166,3 +168,25 @@ def test_an_extension_taken_after_validation_refuses_submit(api: TestClient) -> 
     response = api.post(f"/api/v1/imports/{body['id']}/submit")
     assert response.status_code == 412, response.text
     assert api.get("/api/v1/profiles", params={"q": "n1@acme"}).json()["total"] == 0
+
+
+def test_the_verify_page_lists_assignments_and_submit_shows_new_credentials(
+    api: TestClient, web: TestClient, account: AccountInfo,  # noqa: F811
+) -> None:
+    username = pa_with_password(web, account)
+    assert sign_in(web, username, PA_PASSWORD, portal=False).status_code == 303
+    choose = web.get("/admin/imports/new?step=choose")
+    data = csv_bytes([["", "Ann", "Lee", "ann@acme.example", "ann", "901"]], header=EXT_HEADER)
+    uploaded = web.post("/admin/imports", data={"csrf_token": form_token(choose.text)},
+                        files={"file": ("staff.csv", data, "text/csv")}, follow_redirects=False)
+    assert uploaded.status_code == 303, uploaded.text
+    page = web.get(uploaded.headers["location"])
+    assert page.status_code == 200
+    assert "Extension assignments (1)" in page.text
+    assert "New extension, assigned" in page.text and "To ann@acme.example" in page.text
+    done = web.post(uploaded.headers["location"] + "/submit",
+                    data={"csrf_token": form_token(page.text)})
+    assert done.status_code == 200, done.text
+    assert "Extension 901" in done.text and 'id="sip-password"' in done.text
+    assert done.headers["cache-control"] == "no-store"
+    assert _holder(api, "901") is not None
