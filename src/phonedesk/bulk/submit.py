@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Select, func, insert, literal, select, update
 
 from phonedesk.bulk import assignments, audit_rows
-from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, PROFILE_MASK, username_conflicts
+from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, PROFILE_MASK
+from phonedesk.bulk.usernames import username_conflicts
 from phonedesk.errors import PreconditionFailed
 from phonedesk.extensions import population
 from phonedesk.models import ImportBatch, ImportRow, Profile
