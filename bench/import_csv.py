@@ -232,6 +232,27 @@ def run_import(database: Database, settings: Settings, account_id: int,
     return validate, time.perf_counter() - start, time.process_time() - cpu, counts
 
 
+def report(n: int, size_mb: float, backend: str, baselines: tuple[Timing, Timing],
+           names: tuple[str, str], runs: tuple[tuple[float, float, float], ...],
+           export_s: float, rss_before: float) -> None:
+    """Each pass against its own baseline, then the export, peak RSS and machine load."""
+    print(f"rows: {n:,}  file: {size_mb:.1f} MB  backend: {backend}  "
+          "(per-profile audit events included)")
+    passes = [(name, *run) for name, run in zip(("new rows", "update pass"), runs, strict=True)]
+    for (name, v, s, cpu), (base_wall, base_cpu), base_name in zip(passes, baselines, names,
+                                                                    strict=True):
+        total = v + s
+        print(f"{name:12}: baseline ({base_name}): {base_wall:.2f} s  "
+              f"{n / base_wall:,.0f} rows/s  (CPU {base_cpu:.2f} s)")
+        print(f"{'':12}  validate {v:.2f} s + submit {s:.2f} s = {total:.2f} s  "
+              f"{n / total:,.0f} rows/s  ratio to baseline {total / base_wall:.2f}x  "
+              f"(CPU {cpu:.2f} s, ratio {cpu / base_cpu:.2f}x)")
+    print(f"export: {export_s:.2f} s  {n / export_s:,.0f} rows/s")
+    print(f"peak RSS: {peak_rss_mib():.0f} MiB (before importing: {rss_before:.0f} MiB)")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(figures are only comparable on an otherwise idle machine)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -280,22 +301,8 @@ def main() -> None:
     database.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
 
-    n = args.rows
-    print(f"rows: {n:,}  file: {size_mb:.1f} MB  backend: {database.engine.dialect.name}  "
-          "(per-profile audit events included)")
-    passes = (("new rows", v1, s1, cpu1), ("update pass", v2, s2, cpu2))
-    for (name, v, s, cpu), (base_wall, base_cpu), base_name in zip(passes, baselines, names,
-                                                                    strict=True):
-        total = v + s
-        print(f"{name:12}: baseline ({base_name}): {base_wall:.2f} s  "
-              f"{n / base_wall:,.0f} rows/s  (CPU {base_cpu:.2f} s)")
-        print(f"{'':12}  validate {v:.2f} s + submit {s:.2f} s = {total:.2f} s  "
-              f"{n / total:,.0f} rows/s  ratio to baseline {total / base_wall:.2f}x  "
-              f"(CPU {cpu:.2f} s, ratio {cpu / base_cpu:.2f}x)")
-    print(f"export: {export_s:.2f} s  {n / export_s:,.0f} rows/s")
-    print(f"peak RSS: {peak_rss_mib():.0f} MiB (before importing: {rss_before:.0f} MiB)")
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-          "(figures are only comparable on an otherwise idle machine)")
+    report(args.rows, size_mb, database.engine.dialect.name, baselines, names,
+           ((v1, s1, cpu1), (v2, s2, cpu2)), export_s, rss_before)
 
 
 if __name__ == "__main__":

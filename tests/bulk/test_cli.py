@@ -53,7 +53,7 @@ def test_import_json_applied_then_unchanged(
     assert code == 0
     assert json.loads(stdout) == {
         "status": "applied", "counts": {"new": 1, "changed": 0, "unchanged": 0, "error": 0},
-        "errors": [], "notices": []}
+        "errors": [], "notices": [], "assignments": [], "created_extensions": []}
     assert api.get("/api/v1/profiles", params={"q": "ann"}).json()["total"] == 1
     template = tmp_path / "t.csv"
     assert _run("profiles", "template", "-o", str(template))[0] == 0
@@ -142,3 +142,24 @@ def test_progress_bar_on_a_terminal(settings: Settings, account: AccountInfo,
     assert done.returncode == 0, done.stdout
     assert json.loads(done.stdout)["counts"]["new"] == 20
     assert b"Validating" in seen or b"Applying" in seen
+
+
+def test_import_assigns_extensions_and_prints_the_new_desk_phone_credentials(
+    cli_env: None, api: TestClient, tmp_path: Path
+) -> None:
+    """R-V1, R-SW2: the Extensions column from the shell, as from the API and the pages."""
+    path = tmp_path / "onboard.csv"
+    path.write_bytes(csv_bytes([["", "Ann", "Lee", "ann@acme.example", "ann", "801"]],
+                               header=["Internal ID", "First Name", "Last Name",
+                                       "Email Address", "Username", "Extensions"]))
+    code, stdout = _run("profiles", "import", str(path), "--account", "Acme", "--dry-run")
+    assert code == 0
+    assert "Row 2 creates and assigns extension 801 (Ann Lee); emails ann@acme.example" in stdout
+    assert api.get("/api/v1/extensions/801").status_code == 404
+    code, stdout = _run("profiles", "import", str(path), "--account", "Acme", "--json")
+    result = json.loads(stdout)
+    assert code == 0 and result["status"] == "applied"
+    assert [a["number"] for a in result["assignments"]] == ["801"]
+    assert result["created_extensions"][0]["number"] == "801"
+    assert result["created_extensions"][0]["sip_password"]
+    assert api.get("/api/v1/extensions/801").json()["profile_id"]

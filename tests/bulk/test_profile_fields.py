@@ -19,11 +19,12 @@ def test_labels_enable_custom_columns_in_the_template(api: TestClient) -> None:
         "custom_fields": [{"number": 3, "label": "  Office  "}]})
     assert response.status_code == 200
     assert response.json()["custom_fields"][2] == {"number": 3, "label": "Office"}
-    assert template(api).decode("utf-8-sig").split("\r\n")[0] == ",".join([*HEADER, "Office"])
+    assert template(api).decode("utf-8-sig").split("\r\n")[0] == ",".join([*HEADER, "Office",
+                                                                           "Extensions"])
     response = api.put("/api/v1/settings/profile-fields", json={
         "custom_fields": [{"number": 3, "label": ""}]})
     assert response.json()["custom_fields"][2]["label"] is None
-    assert template(api).decode("utf-8-sig").split("\r\n")[0] == ",".join(HEADER)
+    assert template(api).decode("utf-8-sig").split("\r\n")[0] == ",".join([*HEADER, "Extensions"])
 
 
 def test_viewable_columns_are_saved_in_table_order(api: TestClient) -> None:

@@ -29,11 +29,11 @@ def test_template_has_standard_columns_then_custom_labels_bom_and_crlf(
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     lines = body[3:].decode("utf-8").split("\r\n")
-    assert lines[0] == ",".join([*HEADER, "Department", "Cost Centre"])
+    assert lines[0] == ",".join([*HEADER, "Department", "Cost Centre", "Extensions"])
     rows = list(csv.reader(io.StringIO(body[3:].decode("utf-8"))))
     assert len(rows) == 3  # header, primary administrator, Ann
     ann = next(r for r in rows if r[1] == "Ann")
-    assert ann[3:] == ["ann@acme.example", "ann@acme.example", "Sales", ""]
+    assert ann[3:] == ["ann@acme.example", "ann@acme.example", "Sales", "", ""]
     assert ann[0].startswith("p")
 
 

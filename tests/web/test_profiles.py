@@ -59,15 +59,16 @@ def test_define_custom_fields_download_edit_upload_verify_submit(
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV Template").click()
     rows = _read_csv(download.value.path())
-    header = ["Internal ID", "First Name", "Last Name", "Email Address", "Username", "Department"]
+    header = ["Internal ID", "First Name", "Last Name", "Email Address", "Username", "Department",
+              "Extensions"]
     assert rows[0] == header
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id[ann][1:5] == ["Ann", "Lee", "ann@webco.example", f"ann{acct.id}"]
     # Open the file; enter new profiles and edit a current one. Save it.
     by_id[ann][5] = "Sales"
     by_id[ann][3] = "ann.lee@webco.example"
-    new_rows = [["", "Bob", "Ray", "bob@webco.example", f"bob{acct.id}", "Support"],
-                ["", "Cat", "Sims", "cat@webco.example", "", "Support"]]
+    new_rows = [["", "Bob", "Ray", "bob@webco.example", f"bob{acct.id}", "Support", ""],
+                ["", "Cat", "Sims", "cat@webco.example", "", "Support", ""]]
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows([header, *by_id.values(), *new_rows])
     edited = tmp_path / "profiles.csv"

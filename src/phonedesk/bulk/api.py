@@ -17,9 +17,10 @@ from phonedesk.api.deps import (
     get_database,
 )
 from phonedesk.bulk import service
-from phonedesk.bulk.schemas import ImportOut, Outcome
+from phonedesk.bulk.schemas import ExtensionCredential, ImportOut, Outcome
 from phonedesk.errors import PermissionDenied
 from phonedesk.scope import Scope
+from phonedesk.switch.schemas import SipCredentialOut
 
 router = APIRouter(tags=["imports"])
 
@@ -62,7 +63,8 @@ def _out(scope: Scope, import_id: str, outcome: str | None, limit: int,
          offset: int) -> ImportOut:
     batch = service.get_import(scope, import_id)
     views, total = service.list_rows(scope, batch, outcome=outcome, limit=limit, offset=offset)
-    return ImportOut.build(batch, views, total, limit, offset)
+    return ImportOut.build(batch, views, total, limit, offset,
+                           service.assignment_changes(scope, batch))
 
 
 @router.post("/imports", status_code=201, response_model=ImportOut,
@@ -72,7 +74,7 @@ def upload(request: Request, scope: UploadScope,
            limit: Limit = 50) -> ImportOut:
     batch = service.upload(scope, file.file, file.filename, database=get_database(request))
     views, total = service.list_rows(scope, batch, limit=limit)
-    return ImportOut.build(batch, views, total, limit, 0)
+    return ImportOut.build(batch, views, total, limit, 0, service.assignment_changes(scope, batch))
 
 
 @router.get("/imports/{import_id}", response_model=ImportOut,
@@ -88,6 +90,10 @@ def read_import(
 @router.post("/imports/{import_id}/submit", response_model=ImportOut,
              summary="Apply a validated import, all rows in one transaction")
 def submit(import_id: str, scope: WriteScope, limit: Limit = 50) -> ImportOut:
-    batch = service.submit(scope, import_id)
-    views, total = service.list_rows(scope, batch, limit=limit)
-    return ImportOut.build(batch, views, total, limit, 0)
+    done = service.submitted(scope, import_id)
+    views, total = service.list_rows(scope, done.batch, limit=limit)
+    out = ImportOut.build(done.batch, views, total, limit, 0,
+                          service.assignment_changes(scope, done.batch))
+    out.created_extensions = [ExtensionCredential(number=n, sip=SipCredentialOut.build(c))
+                              for n, c in done.sip]
+    return out

@@ -16,7 +16,8 @@ from phonedesk.profiles import fields
 # uses them too); their names stay importable from here.
 from phonedesk.spreadsheet import FORMULA_TRIGGERS, header_key, neutralise, unneutralise
 
-__all__ = ["FORMULA_TRIGGERS", "STANDARD_COLUMNS", "STANDARD_LABELS", "Column", "column_labels",
+__all__ = ["EXTENSIONS", "EXTENSIONS_LABEL", "FORMULA_TRIGGERS", "STANDARD_COLUMNS",
+           "STANDARD_LABELS", "Column", "column_labels",
            "header_key", "neutralise", "template_columns", "unneutralise"]
 
 STANDARD_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -24,6 +25,10 @@ STANDARD_COLUMNS: tuple[tuple[str, str], ...] = (
     *((f.key, f.label) for f in fields.STANDARD),
 )
 STANDARD_LABELS = tuple(label for _, label in STANDARD_COLUMNS)
+# The profile's extension numbers ("201; 202"): optional on upload; a file without
+# the column leaves assignments alone.
+EXTENSIONS = "extensions"
+EXTENSIONS_LABEL = "Extensions"
 
 
 @dataclass(frozen=True)
@@ -33,13 +38,15 @@ class Column:
 
 
 def template_columns(account: Account) -> list[Column]:
-    """Standard columns, then each enabled custom field under its label (R-C2)."""
+    """Standard columns, each enabled custom field under its label (R-C2), then Extensions."""
     columns = [Column(field, label) for field, label in STANDARD_COLUMNS]
     for number, label in sorted(account.custom_labels().items()):
         columns.append(Column(fields.custom_key(number), label))
+    columns.append(Column(EXTENSIONS, EXTENSIONS_LABEL))
     return columns
 
 
 def column_labels(account: Account) -> dict[str, str]:
     """The header each field goes by in this account's files (R-C5)."""
-    return {"public_id": fields.INTERNAL_ID_LABEL, **fields.labels(account)}
+    return {"public_id": fields.INTERNAL_ID_LABEL, **fields.labels(account),
+            EXTENSIONS: EXTENSIONS_LABEL}

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from phonedesk.bulk.columns import STANDARD_COLUMNS
+from phonedesk.bulk.columns import EXTENSIONS, EXTENSIONS_LABEL, STANDARD_COLUMNS
 from phonedesk.models import Account
 from phonedesk.profiles import fields as catalogue
 from phonedesk.spreadsheet import header_key, unneutralise
@@ -114,6 +114,7 @@ def _first_line(stream: BinaryIO, encoding: str) -> str:
 
 def _map_header(cells: list[str], account: Account) -> tuple[list[str | None], list[str]]:
     known = {header_key(label): fld for fld, label in STANDARD_COLUMNS}
+    known[header_key(EXTENSIONS_LABEL)] = EXTENSIONS
     labels = {}
     for number, label in account.custom_labels().items():
         known[header_key(label)] = catalogue.custom_key(number)

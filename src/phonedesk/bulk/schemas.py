@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from phonedesk.api.common import Page
 from phonedesk.bulk.service import RowView
 from phonedesk.models import ImportBatch
+from phonedesk.switch.schemas import SipCredentialOut
 
 Outcome = Literal["new", "changed", "unchanged", "error"]
 
@@ -46,15 +47,41 @@ class ImportRowOut(BaseModel):
     values: dict[str, Any]
     changes: list[FieldChange]
     errors: list[RowError]
+    assignments: dict[str, Any] | None = Field(
+        default=None, description="Extension numbers submit assigns (added) and takes away "
+        "(removed) for this row")
 
     @classmethod
     def build(cls, view: RowView) -> ImportRowOut:
         return cls.model_validate(view, from_attributes=True)
 
 
+class AssignmentChange(BaseModel):
+    """One extension assigned to or taken from a row's profile, and the email it sends."""
+
+    row: int
+    profile: str = Field(description="The profile's name")
+    to: str | None = Field(description="Where the assignment email goes")
+    number: str = Field(description="The extension number")
+    change: Literal["assign", "remove"] = Field(
+        description="assign: the profile gets the extension; remove: the primary "
+        "administrator holds it from then on")
+    create: bool = Field(description="The extension is new and is created at submit")
+    email: str | None = Field(description="The assignment email's variant (R-V1), None for "
+                              "a removal")
+    email_label: str | None
+
+
+class ExtensionCredential(BaseModel):
+    """The desk phone credential of an extension the import created (shown once)."""
+
+    number: str
+    sip: SipCredentialOut
+
+
 class ImportOut(BaseModel):
     id: str = Field(description="Unguessable import id")
-    status: Literal["validated", "rejected", "applied"]
+    status: Literal["validating", "validated", "rejected", "applied"]
     filename: str
     encoding: str | None
     delimiter: str | None
@@ -65,10 +92,16 @@ class ImportOut(BaseModel):
     expires_at: datetime
     submitted_at: datetime | None
     rows: Page[ImportRowOut]
+    assignments: list[AssignmentChange] = Field(
+        default_factory=list, description="Every assignment change submit makes (or made), "
+        "with the emails it sends; empty when the file has no Extensions column")
+    created_extensions: list[ExtensionCredential] = Field(
+        default_factory=list, description="Only in the submit response: the desk phone "
+        "credentials of the extensions the import created, shown this once")
 
     @classmethod
     def build(cls, batch: ImportBatch, views: list[RowView], total: int, limit: int,
-              offset: int) -> ImportOut:
+              offset: int, assignments: list[dict[str, Any]] | None = None) -> ImportOut:
         return cls(
             id=batch.public_id,
             status=batch.status,
@@ -84,4 +117,5 @@ class ImportOut(BaseModel):
             submitted_at=batch.submitted_at,
             rows=Page[ImportRowOut](items=[ImportRowOut.build(v) for v in views], total=total,
                                     limit=limit, offset=offset),
+            assignments=[AssignmentChange(**a) for a in assignments or []],
         )

@@ -25,7 +25,8 @@ from sqlalchemy import func, select, update
 
 from phonedesk.audit import service as audit
 from phonedesk.bulk import submit as applier
-from phonedesk.bulk.columns import column_labels, template_columns
+from phonedesk.bulk.assignments import EMAIL_LABELS, numbers_of
+from phonedesk.bulk.columns import EXTENSIONS, column_labels, template_columns
 from phonedesk.bulk.staging import PROFILE_FIELDS
 from phonedesk.bulk.uploading import STAGING, discard, purge_expired, upload
 from phonedesk.errors import Conflict, NotFound, ValidationFailed
@@ -43,6 +44,7 @@ from phonedesk.models.bulk import (
 )
 from phonedesk.scope import Scope
 from phonedesk.spreadsheet import CsvChunks
+from phonedesk.switch.credentials import IssuedCredential
 
 # --- template and export -----------------------------------------------------
 
@@ -59,16 +61,18 @@ def write_csv(scope: Scope) -> Iterator[bytes]:
     columns = template_columns(scope.account)
     out = CsvChunks()
     yield out.write([[c.label for c in columns]])
-    attrs = [getattr(Profile, c.field) for c in columns]
+    attrs = [getattr(Profile, c.field) for c in columns if c.field != EXTENSIONS]
     stmt = (
-        select(*attrs)
+        select(Profile.id, *attrs)
         .where(Profile.account_id == scope.account_id, Profile.is_live)
         .order_by(Profile.last_name, Profile.first_name, Profile.id)
         .execution_options(yield_per=_EXPORT_BATCH)
     )
     result = scope.db.execute(stmt)
     for partition in result.partitions(_EXPORT_BATCH):
-        yield out.write([v or "" for v in row] for row in partition)
+        # The Extensions column: one query per batch of profiles (R-C2).
+        numbers = numbers_of(scope.db, scope.account_id, [row[0] for row in partition])
+        yield out.write([*(v or "" for v in row[1:]), numbers[row[0]]] for row in partition)
 
 
 # --- reading a preview -------------------------------------------------------
@@ -109,6 +113,7 @@ class RowView:
     values: dict[str, Any]
     changes: list[dict[str, Any]]
     errors: list[dict[str, Any]]
+    assignments: dict[str, Any] | None = None
 
 
 def list_rows(
@@ -127,6 +132,8 @@ def list_rows(
     views = []
     for r in rows:
         values = {field: getattr(r, field) for field in PROFILE_FIELDS}
+        if r.extensions is not None:
+            values[EXTENSIONS] = r.extensions
         changes = [
             {"field": f, "column": labels.get(f, f), "before": ba[0], "after": ba[1]}
             for f, ba in (r.changes or {}).items()
@@ -134,8 +141,36 @@ def list_rows(
         views.append(RowView(row=r.row_number, outcome=r.outcome,
                              profile_id=r.public_id if r.outcome != NEW or batch.status == APPLIED
                              else None,
-                             values=values, changes=changes, errors=list(r.errors or [])))
+                             values=values, changes=changes, errors=list(r.errors or []),
+                             assignments=r.assignments))
     return views, total
+
+
+def assignment_changes(scope: Scope, batch: ImportBatch) -> list[dict[str, Any]]:
+    """Every assignment change submit makes, in file order, with the email it sends (R-V1).
+
+    One item per extension and row: ``change`` is "assign" (``create`` when the
+    number is new) or "remove" (the PA holds it then, R-D2); ``email`` is the
+    R-V1 variant an assignment sends to ``to``, None for a removal.
+    """
+    items: list[dict[str, Any]] = []
+    rows = scope.db.execute(
+        select(ImportRow.row_number, ImportRow.first_name, ImportRow.last_name, ImportRow.email,
+               ImportRow.assignments)
+        .where(ImportRow.import_id == batch.id, ImportRow.assignments.is_not(None),
+               ImportRow.outcome != ERROR)
+        .order_by(ImportRow.row_number)
+    )
+    for number, first, last, email, a in rows:
+        who = {"row": number, "profile": f"{first} {last}", "to": email}
+        for n in a.get("removed", []):
+            items.append({**who, "number": n, "change": "remove", "create": False,
+                          "email": None, "email_label": None})
+        for item in a.get("added", []):
+            items.append({**who, "number": item["number"], "change": "assign",
+                          "create": item["create"], "email": item["email"],
+                          "email_label": EMAIL_LABELS[item["email"]]})
+    return items
 
 
 def all_errors(scope: Scope, batch: ImportBatch) -> Iterator[dict[str, Any]]:
@@ -171,7 +206,21 @@ def _already_submitted() -> Conflict:
                     code="import_already_submitted")
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """An applied import, and the desk phone credentials of the extensions it created
+    (shown this once to whoever submitted, as Add Extension shows them)."""
+
+    batch: ImportBatch
+    sip: list[tuple[str, IssuedCredential]]
+
+
 def submit(scope: Scope, import_id: str) -> ImportBatch:
+    """Apply the import (see :func:`submitted`)."""
+    return submitted(scope, import_id).batch
+
+
+def submitted(scope: Scope, import_id: str) -> Submitted:
     """Apply the import in the caller's transaction, exactly once (R-C3).
 
     Refused while errors remain, when already submitted, and when any profile
@@ -202,7 +251,7 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise _already_submitted()
-    applier.apply(scope, batch, now)
+    sip = applier.apply(scope, batch, now)
     scope.db.refresh(batch)
     audit.record(
         scope,
@@ -213,8 +262,8 @@ def submit(scope: Scope, import_id: str) -> ImportBatch:
         detail={"counts": counts(batch), "rows": batch.row_count, "filename": batch.filename},
     )
     scope.db.flush()
-    return batch
+    return Submitted(batch, sip)
 
 
-__all__ = ["all_errors", "counts", "discard", "get_import", "list_rows", "purge_expired",
-           "submit", "upload", "write_csv"]
+__all__ = ["Submitted", "all_errors", "assignment_changes", "counts", "discard", "get_import",
+           "list_rows", "purge_expired", "submit", "submitted", "upload", "write_csv"]

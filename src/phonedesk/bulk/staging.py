@@ -3,7 +3,7 @@
 Rows are validated in batches: one query fetches the batch's existing profiles,
 every cell goes through the same rules as the profile service
 (:mod:`phonedesk.profiles.rules`), and one ``executemany`` stores the batch in
-a short write transaction of its own (see :class:`Units`), so other writers
+a short write transaction of its own (see :class:`~phonedesk.bulk.units.Units`), so other writers
 are never kept waiting longer than one batch while a large file validates.
 Uniqueness inside the file needs a map of the usernames and Internal IDs seen
 so far; uniqueness against the database is judged once, set-based, after the
@@ -13,64 +13,33 @@ whole file is staged, on the state the file would leave behind (R-C4).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Table, insert, select
 
-from phonedesk.bulk.columns import column_labels
+from phonedesk.bulk import assignments
+from phonedesk.bulk.columns import EXTENSIONS, column_labels
 from phonedesk.bulk.reader import FileInfo, Row
-from phonedesk.db import Database
+from phonedesk.bulk.units import Units
+from phonedesk.bulk.usernames import FIELD_BITS, mark_username_conflicts
 from phonedesk.errors import ValidationFailed
 from phonedesk.models import ImportRow, Profile
 from phonedesk.models.base import new_public_id
 from phonedesk.models.bulk import CHANGED, ERROR, NEW, UNCHANGED
+from phonedesk.models.profile import ACTIVE
 from phonedesk.profiles import fields, rules
-from phonedesk.scope import Scope
 
 BATCH = 2000
-# A bit per field in ImportRow.changed_mask, in catalogue order (first_name = 1 …).
-FIELD_BITS = {key: 1 << i for i, key in enumerate(fields.KEYS)}
+PROFILE_MASK = (1 << len(FIELD_BITS)) - 1
+# The profile's extension numbers changed (the Extensions column, bulk.assignments).
+EXTENSIONS_BIT = 1 << len(FIELD_BITS)
 PROFILE_FIELDS = fields.KEYS
 CUSTOM_FIELDS = fields.CUSTOM_KEYS
 _MEMO_MAX = 50_000
-_JSON_COLUMNS = ("changes", "errors")
+_JSON_COLUMNS = ("changes", "errors", "assignments")
 _ROWS: Table = ImportRow.__table__  # type: ignore[assignment]
-_USERNAME_COLUMN = fields.USERNAME.label
-
-
-@dataclass(frozen=True)
-class Units:
-    """Where an upload reads and writes.
-
-    With a :class:`Database`, every write is a short transaction of its own and
-    every read a fresh snapshot (one that sees what was just committed): the
-    write lock is taken for one batch at a time, never for the whole file.
-    Without one, everything runs in the caller's session (its transaction).
-    """
-
-    scope: Scope
-    database: Database | None = None
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        if self.database is None:
-            yield self.scope.db
-            self.scope.db.flush()
-            return
-        with self.database.transaction() as db:
-            yield db
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        if self.database is None:
-            yield self.scope.db
-            return
-        with self.database.reading() as db:
-            yield db
 
 
 def _shown(value: str, limit: int = 40) -> str:
@@ -78,11 +47,13 @@ def _shown(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Existing:
     id: int
     version: int
     values: dict[str, Any]
+    active: bool = True
+    numbers: str = ""  # its Extensions cell, when the file has the column
 
 
 class _Memo:
@@ -148,6 +119,7 @@ class Stager:
         self._buffer: list[Row] = []
         self._ids_seen: dict[str, int] = {}
         self._keys_seen: dict[str, int] = {}
+        self._claims: dict[str, int] = {}  # extension number -> first row listing it
         self._memo = _Memo()
         self.rows = 0
         self._dialect = scope.db.get_bind().dialect
@@ -209,6 +181,9 @@ class Stager:
         self._ids_seen.clear()
         self._keys_seen.clear()
         mark_username_conflicts(self.units, self.import_id)
+        if EXTENSIONS in self.present:
+            with self.units.read() as rdb, self.units.write() as wdb:
+                assignments.plan(rdb, wdb, self.scope.account_id, self.import_id)
 
     # --- one batch -----------------------------------------------------------
 
@@ -223,15 +198,23 @@ class Stager:
         # Archived profiles are filtered in SQL: fetching archived_at would convert a
         # datetime per row for nothing.
         result = self.scope.db.execute(
-            select(Profile.public_id, Profile.account_id, Profile.id, Profile.version, *cols)
+            select(Profile.public_id, Profile.account_id, Profile.id, Profile.version,
+                   Profile.status, *cols)
             .where(Profile.public_id.in_(public_ids), Profile.is_live)
         )
         account_id = self.scope.account_id
-        return {
-            row[0]: Existing(row[2], row[3], dict(zip(PROFILE_FIELDS, row[4:], strict=True)))
+        found = {
+            row[0]: Existing(row[2], row[3], dict(zip(PROFILE_FIELDS, row[5:], strict=True)),
+                             active=row[4] == ACTIVE)
             for row in result
             if row[1] == account_id
         }
+        if EXTENSIONS in self.present and found:
+            numbers = assignments.numbers_of(self.scope.db, account_id,
+                                             [e.id for e in found.values()])
+            for e in found.values():
+                e.numbers = numbers[e.id]
+        return found
 
     def _validate(self, row: Row, existing: dict[str, Existing]) -> dict[str, Any]:
         """One row through every rule, each a named step; all its errors, not the first."""
@@ -242,6 +225,7 @@ class Stager:
         self._clean_username(check)
         self._check_username_in_file(check)
         self._clean_custom_fields(check)
+        self._clean_extensions(check)
         if row.extra:
             check.fail(None, "This row has more cells than the header has columns. Remove the "
                        "extra cells or add the missing column header.")
@@ -332,6 +316,29 @@ class Stager:
                 check.fail(field, exc.message)
                 check.out[field] = raw
 
+    def _clean_extensions(self, check: _RowCheck) -> None:
+        """Extension numbers (R-E1), each claimed by one row, only for active profiles (R-E2)."""
+        if EXTENSIONS not in self.present:
+            check.out[EXTENSIONS] = None
+            return
+        raw = check.row.values.get(EXTENSIONS, "")
+        numbers, bad = assignments.parse(raw)
+        check.out[EXTENSIONS] = assignments.fmt(numbers) if not bad else raw
+        for cell in bad:
+            check.fail(EXTENSIONS, f"“{_shown(cell)}” is not an extension number: an extension "
+                       "number is 2 to 10 digits. Separate numbers with “;”.")
+        for number in numbers:
+            first = self._claims.setdefault(number, check.row.number)
+            if first != check.row.number:
+                check.fail(EXTENSIONS, f"Extension {number} is also on row {first}; an "
+                           "extension is assigned to one profile at most.")
+        current = check.current
+        if current is not None and not current.active and numbers \
+                and check.out[EXTENSIONS] != current.numbers:
+            check.fail(EXTENSIONS, "This profile is disabled; only active profiles can be "
+                       "assigned to extensions. Enable it first, or leave its Extensions "
+                       "cell empty.")
+
     def _staged(self, check: _RowCheck) -> dict[str, Any]:
         """The staging row: its outcome and, for a changed profile, what changes (R-C3)."""
         current, before, out = check.current, check.before, check.out
@@ -349,6 +356,10 @@ class Stager:
                 if out[field] != before[field]:
                     mask |= bit
                     changes[field] = [before[field], out[field]]
+            assert current is not None
+            if out[EXTENSIONS] is not None and out[EXTENSIONS] != current.numbers:
+                mask |= EXTENSIONS_BIT
+                changes[EXTENSIONS] = [current.numbers, out[EXTENSIONS]]
             outcome = CHANGED if mask else UNCHANGED
             changes = changes or None
         return {
@@ -362,65 +373,6 @@ class Stager:
             "changed_mask": mask,
             "changes": changes,
             "errors": check.errors or None,
+            "assignments": None,
             **out,
         }
-
-
-def username_conflicts(db: Session, import_id: int) -> list[tuple[int, int, str]]:
-    """Rows whose final username another profile will still hold after the file.
-
-    A profile "releases" its username when the file gives it a different one,
-    so two profiles may swap usernames in one file (R-C4). Usernames are unique
-    across the whole installation (R-P2), so every account's profiles count.
-    Returns (row id, row number, username), set-based in one query.
-    """
-    mine = aliased(ImportRow)
-    released = exists().where(
-        mine.import_id == import_id,
-        mine.profile_id == Profile.id,
-        mine.outcome != ERROR,
-        mine.username_key != ImportRow.username_key,
-    )
-    stmt = (
-        select(ImportRow.id, ImportRow.row_number, ImportRow.username)
-        .join(Profile, Profile.username_key == ImportRow.username_key)
-        .where(
-            ImportRow.import_id == import_id,
-            ImportRow.outcome != ERROR,
-            ImportRow.username_key.is_not(None),
-            # A profile keeping its username cannot clash: the key is unique.
-            or_(ImportRow.profile_id.is_(None),
-                ImportRow.changed_mask.op("&")(FIELD_BITS["username"]) != 0),
-            and_(func.coalesce(ImportRow.profile_id, 0) != Profile.id),
-            ~released,
-        )
-        .order_by(ImportRow.row_number)
-    )
-    return [(r[0], r[1], r[2] or "") for r in db.execute(stmt)]
-
-
-def mark_username_conflicts(units: Units, import_id: int) -> None:
-    """Turn rows whose username is taken in the database into error rows.
-
-    Judged on a fresh snapshot; only the (usually empty) update writes.
-    """
-    with units.read() as db:
-        conflicts = username_conflicts(db, import_id)
-        if not conflicts:
-            return
-        ids = [c[0] for c in conflicts]
-        current: dict[int, Any] = {
-            row_id: errors
-            for row_id, errors in db.execute(
-                select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids))
-            )
-        }
-    params = []
-    for row_id, _number, username in conflicts:
-        errors = list(current.get(row_id) or [])
-        errors.append({"column": _USERNAME_COLUMN,
-                       "message": rules.username_taken_message(username)})
-        params.append({"id": row_id, "outcome": ERROR, "errors": errors, "changes": None,
-                       "changed_mask": 0})
-    with units.write() as db:
-        db.execute(update(ImportRow), params)

@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, literal, select, update
+from sqlalchemy import Select, func, insert, literal, select, update
 
 from phonedesk import search
-from phonedesk.bulk import audit_rows
-from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, username_conflicts
+from phonedesk.bulk import assignments, audit_rows
+from phonedesk.bulk.staging import FIELD_BITS, PROFILE_FIELDS, PROFILE_MASK
+from phonedesk.bulk.usernames import username_conflicts
 from phonedesk.errors import PreconditionFailed
 from phonedesk.extensions import population
 from phonedesk.models import ImportBatch, ImportRow, Profile
@@ -25,6 +26,7 @@ from phonedesk.models.base import UTCDateTime
 from phonedesk.models.bulk import CHANGED, NEW
 from phonedesk.models.profile import ACTIVE
 from phonedesk.scope import Scope
+from phonedesk.switch.credentials import IssuedCredential
 
 _SHOW = 10
 
@@ -74,8 +76,9 @@ def _changed_ids(batch: ImportBatch, bits: int) -> Select[Any]:
     )
 
 
-def apply(scope: Scope, batch: ImportBatch, now: datetime) -> None:
-    """Write every new and changed row; raise (so the caller rolls back) if any is stale."""
+def apply(scope: Scope, batch: ImportBatch, now: datetime) -> list[tuple[str, IssuedCredential]]:
+    """Write every new and changed row, then the assignments; raise (so the caller rolls
+    back) if any is stale. Returns the SIP credentials of the extensions it created."""
     check_not_stale(scope, batch)
     if batch.changed_count:
         _update_changed(scope, batch, now)
@@ -83,6 +86,7 @@ def apply(scope: Scope, batch: ImportBatch, now: datetime) -> None:
         _insert_new(scope, batch, now)
     search.refresh_profiles(scope.db, scope.account_id, now)  # the rows written above
     scope.db.expire_all()
+    return assignments.apply(scope, batch.id)
 
 
 def _update_changed(scope: Scope, batch: ImportBatch, now: datetime) -> None:
@@ -104,6 +108,8 @@ def _update_changed(scope: Scope, batch: ImportBatch, now: datetime) -> None:
         .distinct()
     ).all()
     for mask in masks:
+        if not mask & PROFILE_MASK:
+            continue  # only the row's extensions change (bulk.assignments)
         values: dict[str, Any] = {
             f: getattr(ImportRow, f) for f, bit in FIELD_BITS.items() if mask & bit
         }
@@ -123,7 +129,10 @@ def _update_changed(scope: Scope, batch: ImportBatch, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
         updated += result.rowcount  # type: ignore[attr-defined]
-    if updated != batch.changed_count:
+    expected = db.scalar(
+        select(func.count()).where(ImportRow.import_id == batch.id, ImportRow.outcome == CHANGED,
+                                   ImportRow.changed_mask.op("&")(PROFILE_MASK) != 0))
+    if updated != expected:
         raise PreconditionFailed(
             "Some profiles in this file were changed by someone else while it was being "
             "applied. Nothing was applied; upload the file again.",

@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from phonedesk.bulk.reader import CsvFile, FileRejected
-from phonedesk.bulk.staging import Stager, Units
+from phonedesk.bulk.staging import Stager
+from phonedesk.bulk.units import Units
 from phonedesk.db import Database
 from phonedesk.models import ImportBatch, ImportRow
 from phonedesk.models.base import utcnow

@@ -60,6 +60,7 @@ def _result(scope: Scope, batch: ImportBatch) -> dict[str, Any]:
         "counts": service.counts(batch),
         "errors": list(service.all_errors(scope, batch)),
         "notices": list(batch.notices or []),
+        "assignments": service.assignment_changes(scope, batch),
     }
 
 
@@ -82,6 +83,12 @@ def _print_human(scope: Scope, batch: ImportBatch, result: dict[str, Any],
         out.print(f"{where}{column}: {e['message']}", highlight=False)
     if len(result["errors"]) > _SHOWN:
         out.print(f"… and {len(result['errors']) - _SHOWN} more errors (use --json for all).")
+    for a in result["assignments"]:
+        change = ("takes away" if a["change"] == "remove"
+                  else "creates and assigns" if a["create"] else "assigns")
+        email = f"; emails {a['to']}: {a['email_label']}" if a["email"] else ""
+        out.print(f"Row {a['row']} {change} extension {a['number']} ({a['profile']}){email}",
+                  highlight=False)
     if dry_run and batch.status != REJECTED and c["changed"]:
         views, total = service.list_rows(scope, batch, outcome=CHANGED, limit=_SHOWN)
         for view in views:
@@ -90,6 +97,10 @@ def _print_human(scope: Scope, batch: ImportBatch, result: dict[str, Any],
             out.print(f"Row {view.row} changes {diffs}", highlight=False)
         if total > _SHOWN:
             out.print(f"… and {total - _SHOWN} more changed rows.")
+    for e in result.get("created_extensions", []):
+        out.print(f"Extension {e['number']} desk phone: SIP username {e['sip_username']}, "
+                  f"domain {e['sip_domain']}, password {e['sip_password']} (shown this once)",
+                  highlight=False)
 
 
 def _unreadable(path: Path, exc: OSError, as_json: bool) -> None:
@@ -139,10 +150,16 @@ def import_csv(
                 scope = Scope(db=session, account=accounts.resolve(session, account),
                               actor=Actor.cli(), settings=s)
                 batch = service.get_import(scope, import_id)
+                sip: list[Any] = []
                 if batch.status != REJECTED and not dry_run:
                     bar.update(task, description="Applying")
-                    batch = service.submit(scope, import_id)
+                    done = service.submitted(scope, import_id)
+                    batch, sip = done.batch, done.sip
                 result = _result(scope, batch)
+                # Desk phone passwords of new extensions: printed this once, never stored.
+                result["created_extensions"] = [
+                    {"number": n, "sip_username": c.username, "sip_domain": c.domain,
+                     "sip_password": c.password, "proxy": c.proxy} for n, c in sip]
                 bar.stop()
                 if as_json:
                     typer.echo(json.dumps(result, ensure_ascii=False))

@@ -94,4 +94,8 @@ class ImportRow(Base):
     # Bit per changed field (see bulk.staging.FIELD_BITS), so SQL can pick them.
     changed_mask: Mapped[int] = mapped_column(Integer, default=0)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # field -> [before, after]
+    # The Extensions cell, normalised ("201; 202"); None when the file has no such column.
+    extensions: Mapped[str | None] = mapped_column(Text)
+    # The assignment changes submit makes for this row (see bulk.assignments).
+    assignments: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     errors: Mapped[list[Any] | None] = mapped_column(JSON)  # [{"column", "message"}]

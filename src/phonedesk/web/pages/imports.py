@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from phonedesk.auth.web import AdminAction, AdminPage, check_csrf
+from phonedesk.auth.web import AdminAction, AdminPage, WebContext, check_csrf
 from phonedesk.bulk import service as bulk
 from phonedesk.bulk.columns import column_labels
 from phonedesk.errors import PermissionDenied
@@ -81,19 +81,22 @@ def verify(request: Request, import_id: str, web: AdminPage,
     return render(request, web, "admin/import_verify.html", section="profiles", batch=batch,
                   counts=counts, tab=tab, tabs=TABS, rows=rows, pager=p, labels=labels,
                   custom=scope.account.custom_labels(), applied=batch.status == APPLIED,
-                  rejected=batch.status == REJECTED, errors=FormErrors())
+                  rejected=batch.status == REJECTED, errors=FormErrors(),
+                  assignments=bulk.assignment_changes(scope, batch))
 
 
 @router.post("/{import_id}/submit")
 def submit(request: Request, import_id: str, web: AdminAction) -> Response:
     """Apply every row in one transaction, once (R-C3)."""
     scope = web.scope
-    done, errors = attempt(web, lambda: bulk.submit(scope, import_id))
+    done, errors = attempt(web, lambda: bulk.submitted(scope, import_id))
+    if done is not None and done.sip:
+        # New extensions' desk phone passwords are shown on this answer only (never stored).
+        return _applied_with_credentials(request, web, done)
     if done is not None:
-        c = bulk.counts(done)
+        c = bulk.counts(done.batch)
         return redirect(f"/admin/imports/{import_id}",
-                        f"Submitted: {c[NEW]} new and {c[CHANGED]} changed profiles are saved "
-                        "and ready to be assigned to extensions.")
+                        f"Submitted: {c[NEW]} new and {c[CHANGED]} changed profiles are saved.")
     batch = bulk.get_import(scope, import_id)
     counts = bulk.counts(batch)
     tab = ERROR if counts[ERROR] else NEW
@@ -103,4 +106,21 @@ def submit(request: Request, import_id: str, web: AdminAction) -> Response:
                   batch=batch, counts=counts, tab=tab, tabs=TABS, rows=rows, pager=p,
                   labels=column_labels(scope.account),
                   custom=scope.account.custom_labels(), applied=batch.status == APPLIED,
-                  rejected=batch.status == REJECTED, errors=errors)
+                  rejected=batch.status == REJECTED, errors=errors,
+                  assignments=bulk.assignment_changes(scope, batch))
+
+
+def _applied_with_credentials(request: Request, web: WebContext,
+                              done: bulk.Submitted) -> Response:
+    scope, batch = web.scope, done.batch
+    counts = bulk.counts(batch)
+    p = pager(f"/admin/imports/{batch.public_id}", 1, PAGE_SIZE, counts[NEW], {"tab": NEW})
+    rows, _ = bulk.list_rows(scope, batch, outcome=NEW, limit=PAGE_SIZE)
+    response = render(request, web, "admin/import_verify.html", section="profiles",
+                      batch=batch, counts=counts, tab=NEW, tabs=TABS, rows=rows, pager=p,
+                      labels=column_labels(scope.account),
+                      custom=scope.account.custom_labels(), applied=True, rejected=False,
+                      errors=FormErrors(), assignments=bulk.assignment_changes(scope, batch),
+                      created_sip=done.sip)
+    response.headers["Cache-Control"] = "no-store"
+    return response
