@@ -22,6 +22,7 @@ from phonedesk.api import errors
 from phonedesk.api.router import api_router
 from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
+from phonedesk.auth.token_usage import TokenUsage, token_usage_writer
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
 from phonedesk.outbox.worker import in_process_worker
@@ -34,7 +35,7 @@ log = logging.getLogger("phonedesk")
 # Background services started with the app (e.g. the in-process outbox worker).
 # Each takes the app and returns an async context manager that runs while it serves.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-DEFAULT_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (in_process_worker,)
+DEFAULT_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (in_process_worker, token_usage_writer)
 
 
 @asynccontextmanager
@@ -74,6 +75,7 @@ def create_app(
     app.state.database = database
     app.state.owns_database = owns
     app.state.lifespan_hooks = list(lifespan_hooks)
+    app.state.token_usage = TokenUsage()
     errors.install(app)
     principals.install(app)
     api_docs.install(app, openapi_url="/api/v1/openapi.json")

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
 from phonedesk.api.deps import Principal, PrincipalResolver, bearer_token
-from phonedesk.auth import access, tokens
+from phonedesk.auth import access, token_usage, tokens
 from phonedesk.auth.web import actor_for, check_csrf_header, current
 from phonedesk.models.token import KIND_API
 from phonedesk.models.web_session import KIND_ADMIN
@@ -25,6 +25,7 @@ def api_token_principal(request: Request, db: Session) -> Principal | None:
     if secret is None:
         return None
     token, account = tokens.authenticate(db, secret, kind=KIND_API)
+    token_usage.note(request, token)
     return Principal(
         account=account,
         actor=Actor(kind="api_token", id=token.public_id, label=f"API token “{token.name}”"),

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from phonedesk.api.deps import ReadSession, SettingsDep, WriteSession, bearer_token
-from phonedesk.auth import tokens
+from phonedesk.auth import token_usage, tokens
 from phonedesk.errors import Unauthenticated
 from phonedesk.models.token import KIND_SCIM
 from phonedesk.scim.errors import MEDIA_TYPE, ScimRequestError
@@ -36,6 +36,7 @@ def _scope(request: Request, db: Any, settings: Any) -> Scope:
             "with `phonedesk tokens create --scim`."
         )
     token, account = tokens.authenticate(db, secret, kind=KIND_SCIM)
+    token_usage.note(request, token)
     actor = Actor(kind="scim", id=token.public_id, label=f"SCIM token “{token.name}”")
     return Scope(db=db, account=account, actor=actor, settings=settings)
 
