@@ -123,6 +123,9 @@ def seed(database: Database, settings: Settings, n: int) -> Seeded:
         assert db.get(Account, account_id) is not None
         search.refresh_profiles(db, account_id, started)  # rows written around the ORM
         search.refresh_extensions(db, account_id, started)
+    if not database.sqlite:  # as autovacuum would soon: the planner needs the new row counts
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
     return Seeded(token=secret, cookie=cookie, profile_ids=ids)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, select, table, text, update
+from sqlalchemy import ColumnElement, column, func, or_, select, table, text, union, update
 from sqlalchemy.orm import Session
 
 from phonedesk.models import Extension, Profile
@@ -45,15 +45,29 @@ def contains(column_: Any, needle: str) -> ColumnElement[bool]:
     return matched
 
 
-def profile_matches(db: Session, q: str | None) -> ColumnElement[bool] | None:
-    """Profiles whose name, full name, email or username contains ``q``; None: no search."""
+def profile_matches(db: Session, q: str | None, *,
+                    or_public_id: bool = False) -> ColumnElement[bool] | None:
+    """Profiles whose name, full name, email or username contains ``q`` (or, when asked,
+    whose Internal ID is ``q``); None: no search."""
     needle = folded(q)
     if not needle:
         return None
+    exact_id = (q or "").strip()
     if _is_sqlite(db) and len(needle) >= TRIGRAM:
         phrase = '"' + needle.replace('"', '""') + '"'
-        return Profile.id.in_(select(_FTS.c.rowid).where(_FTS.c.profiles_fts.op("MATCH")(phrase)))
-    return contains(Profile.search_text, needle)
+        ids = select(_FTS.c.rowid).where(_FTS.c.profiles_fts.op("MATCH")(phrase))
+        if not or_public_id:
+            return Profile.id.in_(ids)
+        # One id list: an OR beside the list would make SQLite scan the table.
+        return Profile.id.in_(union(ids, select(Profile.id).where(Profile.public_id == exact_id)))
+    matched = contains(Profile.search_text, needle)
+    return or_(matched, Profile.public_id == exact_id) if or_public_id else matched
+
+
+def ordered_for_search(columns: list[Any]) -> list[Any]:
+    """Sort terms that no index can serve, for a search: the few matches are found first
+    and then sorted, instead of walking the whole sort index looking for them."""
+    return [func.coalesce(c, c) for c in columns]
 
 
 def extension_matches(q: str | None) -> ColumnElement[bool] | None:

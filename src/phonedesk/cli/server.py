@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -46,14 +47,28 @@ def ensure_first_account() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Processes serving at once (default: the number of CPUs)")] = None,
 ) -> None:
-    """Serve the web pages, REST API, SCIM and the email worker."""
+    """Serve the web pages, REST API, SCIM and the email worker, on every CPU.
+
+    Each process runs its own email worker: claims are leases taken under the
+    database's write lock (SKIP LOCKED on PostgreSQL), so no two processes send one
+    message, and the migration and first account are done once, before they start.
+    """
     s = settings()
     migrate.upgrade(s.database_url)
     ensure_first_account()
-    from phonedesk.app import create_app
+    count = workers or os.cpu_count() or 1
+    if count == 1:
+        from phonedesk.app import create_app
 
-    uvicorn.run(create_app(s), host=host, port=port, proxy_headers=False, log_level="info")
+        uvicorn.run(create_app(s), host=host, port=port, proxy_headers=False, log_level="info")
+        return
+    # Each process builds its app from the same environment (PHONEDESK_* variables). A
+    # process that is slow to import or busy serving is not dead: give it a minute.
+    uvicorn.run("phonedesk.app:create_app", factory=True, workers=count, host=host, port=port,
+                proxy_headers=False, log_level="info", timeout_worker_healthcheck=60)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 
 from phonedesk import paging
 from phonedesk import search as text_search
@@ -27,31 +28,28 @@ class DirectoryEntry:
 def search(
     scope: Scope, q: str | None = None, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[DirectoryEntry], Total]:
-    """Entries ordered by name; ``q`` matches name, username or extension number."""
-    has_extension = exists().where(
-        Extension.profile_id == Profile.id, Extension.account_id == scope.account_id
-    )
+    """Entries ordered by name; ``q`` matches name, username, email or extension number.
+
+    The directory is driven by the account's extensions (far fewer than its
+    profiles): their holders are read by id and matched on the folded search text,
+    which finds what the profile search finds (see :mod:`phonedesk.search`).
+    """
+    holders = select(Extension.profile_id).where(Extension.account_id == scope.account_id)
     stmt = select(Profile).where(
         Profile.account_id == scope.account_id,
         Profile.is_active,
-        has_extension,
+        Profile.id.in_(holders),
     )
-    matches = text_search.profile_matches(scope.db, q)
-    if matches is not None:
+    needle = text_search.folded(q)
+    order: list[Any] = [Profile.sort_last, Profile.sort_first, Profile.id]
+    if needle:
         text = (q or "").strip()
-        number_match = exists().where(
-            Extension.profile_id == Profile.id,
-            Extension.number.startswith(text, autoescape=True),
-        )
-        stmt = stmt.where(or_(matches, number_match))
+        by_number = holders.where(Extension.number.startswith(text, autoescape=True))
+        stmt = stmt.where(or_(text_search.contains(Profile.search_text, needle),
+                              Profile.id.in_(by_number)))
+        order = text_search.ordered_for_search(order)
     total = paging.bounded_total(scope.db, stmt, offset=offset, limit=limit)
-    rows = list(
-        scope.db.scalars(
-            stmt.order_by(Profile.sort_last, Profile.sort_first, Profile.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    rows = list(scope.db.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
     numbers = extension_numbers(scope, [p.id for p in rows])
     entries = [
         DirectoryEntry(

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text, and_, event
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    event,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phonedesk.models.base import Base, UTCDateTime, utcnow
 from phonedesk.models.search_keys import fill_profile
+
+LIVE = text("archived_at IS NULL")
+SORT_INDEXES = {
+    "ix_profiles_sort_last": ("account_id", "sort_last", "sort_first", "id"),
+    "ix_profiles_sort_first": ("account_id", "sort_first", "sort_last", "id"),
+    "ix_profiles_sort_email": ("account_id", "sort_email", "id"),
+    "ix_profiles_sort_username": ("account_id", "sort_username", "id"),
+    "ix_profiles_sort_status": ("account_id", "status", "id"),
+    "ix_profiles_sort_created": ("account_id", "created_at", "id"),
+}
 
 # Folded keys compare byte-wise on both databases ("C" on PostgreSQL, BINARY on SQLite).
 FOLDED = Text().with_variant(Text(collation="C"), "postgresql")
@@ -28,13 +48,10 @@ class Profile(Base):
         Index("ix_profiles_account_last_first", "account_id", "last_name", "first_name"),
         Index("ix_profiles_account_email", "account_id", "email"),
         Index("ix_profiles_account_external_id", "account_id", "external_id"),
-        # One index per sort key, led by the account, ending in the id (keyset pages).
-        Index("ix_profiles_sort_last", "account_id", "sort_last", "sort_first", "id"),
-        Index("ix_profiles_sort_first", "account_id", "sort_first", "sort_last", "id"),
-        Index("ix_profiles_sort_email", "account_id", "sort_email", "id"),
-        Index("ix_profiles_sort_username", "account_id", "sort_username", "id"),
-        Index("ix_profiles_sort_status", "account_id", "status", "id"),
-        Index("ix_profiles_sort_created", "account_id", "created_at", "id"),
+        # One index per sort key, led by the account, ending in the id (keyset pages), over
+        # live profiles only (what every list shows), so a deep offset walks the index alone.
+        *(Index(name, *columns, sqlite_where=LIVE, postgresql_where=LIVE)
+          for name, columns in SORT_INDEXES.items()),
         # Substring search on PostgreSQL; SQLite uses the FTS5 table profiles_fts.
         Index("ix_profiles_search_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 
 from phonedesk import paging, search
 from phonedesk.audit import service as audit
@@ -113,8 +113,7 @@ class ProfileQuery:
 
 def _search(scope: Scope, q: str) -> ColumnElement[bool] | None:
     """Name, full name, email or username (folded, indexed), or the exact Internal ID."""
-    matches = search.profile_matches(scope.db, q)
-    return None if matches is None else or_(matches, Profile.public_id == q.strip())
+    return search.profile_matches(scope.db, q, or_public_id=True)
 
 
 def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], Total]:
@@ -142,8 +141,13 @@ def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], Tot
                  for c in columns]
         values = paging.decode_cursor(query.after, query.sort, query.descending, kinds)
         stmt = stmt.where(paging.after(columns, values, query.descending))
-    order: list[Any] = [c.desc() if query.descending else c.asc() for c in columns]
-    rows = scope.db.scalars(stmt.order_by(*order).limit(query.limit).offset(query.offset))
+    terms = columns if matches is None else search.ordered_for_search(columns)
+    order: list[Any] = [c.desc() if query.descending else c.asc() for c in terms]
+    # The page's ids first (an index-only walk of the live-profiles index for a deep
+    # offset), then only those rows.
+    page = (stmt.with_only_columns(Profile.id).order_by(*order).limit(query.limit)
+            .offset(query.offset).subquery())
+    rows = scope.db.scalars(select(Profile).join(page, page.c.id == Profile.id).order_by(*order))
     return list(rows), total
 
 

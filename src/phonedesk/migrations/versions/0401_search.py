@@ -70,8 +70,9 @@ def upgrade() -> None:
                                           server_default=sa.text("''")))
     conn = op.get_bind()
     _backfill(conn)
+    live = sa.text("archived_at IS NULL")
     for name, columns in SORT_INDEXES.items():
-        op.create_index(name, "profiles", columns)
+        op.create_index(name, "profiles", columns, sqlite_where=live, postgresql_where=live)
     if conn.dialect.name == "sqlite":
         for statement in SQLITE_FTS:
             op.execute(statement)
