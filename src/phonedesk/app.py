@@ -26,6 +26,7 @@ from phonedesk.auth import principals
 from phonedesk.auth.pages import router as auth_pages_router
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
+from phonedesk.log_redaction import redacting_logs
 from phonedesk.outbox.worker import in_process_worker
 from phonedesk.scim import errors as scim_errors
 from phonedesk.scim.router import router as scim_router
@@ -37,6 +38,8 @@ log = logging.getLogger("phonedesk")
 # Each takes the app and returns an async context manager that runs while it serves.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 DEFAULT_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (in_process_worker,)
+# Always on, whichever hooks a caller chooses: no secret in a log line.
+REQUIRED_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (redacting_logs,)
 
 
 @asynccontextmanager
@@ -80,7 +83,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.owns_database = owns
-    app.state.lifespan_hooks = list(lifespan_hooks)
+    app.state.lifespan_hooks = [*REQUIRED_LIFESPAN_HOOKS, *lifespan_hooks]
     errors.install(app)
     principals.install(app)
     api_docs.install(app, openapi_url="/api/v1/openapi.json")
