@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from phonedesk.api.deps import ReadSession, SettingsDep, WriteSession
 from phonedesk.auth import access, sessions, signin
 from phonedesk.config import Settings
-from phonedesk.errors import PermissionDenied
+from phonedesk.db import Database
+from phonedesk.errors import Busy, PermissionDenied
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
 from phonedesk.scope import Actor, Scope
 
@@ -76,7 +77,23 @@ def current(request: Request, db: Session, kind: str) -> sessions.ActiveSession 
     active = sessions.lookup(db, token, kind=kind)
     if active is None or not _allowed(db, kind, active):
         return None
+    if request.method in SAFE_METHODS and sessions.touch_due(active.session):
+        _note_reading(request, active)
     return active
+
+
+def _note_reading(request: Request, active: sessions.ActiveSession) -> None:
+    """Reading is activity too: the idle sign-out must not catch someone who only reads.
+
+    A read request's session cannot write, so the once-a-minute touch gets a short
+    transaction of its own; when writers are queued it is simply skipped this time.
+    """
+    database: Database = request.app.state.database
+    try:
+        with database.transaction() as db:
+            sessions.touch(db, active.session)
+    except Busy:
+        return
 
 
 async def check_csrf(request: Request, expected: str) -> None:
