@@ -53,7 +53,10 @@ def serve(
     ensure_first_account()
     from phonedesk.app import create_app
 
-    uvicorn.run(create_app(s), host=host, port=port, proxy_headers=False, log_level="info")
+    # Keep-alive longer than a busy client's pause between requests: a connection the
+    # server closes just as the client reuses it is a reset the client sees.
+    uvicorn.run(create_app(s), host=host, port=port, proxy_headers=False, log_level="info",
+                timeout_keep_alive=75)
 
 
 def register(app: typer.Typer) -> None:
