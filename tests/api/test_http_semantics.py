@@ -92,3 +92,10 @@ def test_reading_keeps_a_session_from_the_idle_sign_out(
     idle_for(121)
     assert client.get("/admin/extensions", headers=headers,
                       follow_redirects=False).status_code == 303  # idle past the limit
+
+
+def test_broken_multipart_is_the_documented_422(api: TestClient) -> None:
+    boundary = "0d37f771f3609e9baf6be26654101f5f"
+    response = api.post(f"{API}/imports", content=f"--{boundary}\r\nTrue--{boundary}--\r\n",
+                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert error_of(response, 422)["code"] == "malformed_request"

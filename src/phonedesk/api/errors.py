@@ -213,10 +213,14 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 405:
             return method_not_allowed(request)
-        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            # A body that is not text in UTF-8: malformed, like a body that is not JSON.
-            return render(request, Problem(422, "malformed_request", "The request body could "
-                                           "not be read: send JSON encoded as UTF-8."))
+        if exc.status_code == 400 and not request.url.path.startswith("/scim/"):
+            # A body that cannot be parsed (JSON not in UTF-8, broken multipart): malformed,
+            # the documented 422 like a body that is not JSON. SCIM keeps its own 400.
+            detail = str(exc.detail or "")
+            message = ("The request body could not be read: send JSON encoded as UTF-8."
+                       if detail == "There was an error parsing the body" else
+                       f"The request body could not be read: {detail}")
+            return render(request, Problem(422, "malformed_request", message))
         message = str(exc.detail) if exc.detail else "Error."
         if exc.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
