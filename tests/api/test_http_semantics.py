@@ -99,3 +99,7 @@ def test_broken_multipart_is_the_documented_422(api: TestClient) -> None:
     response = api.post(f"{API}/imports", content=f"--{boundary}\r\nTrue--{boundary}--\r\n",
                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert error_of(response, 422)["code"] == "malformed_request"
+
+
+def test_a_fixed_path_is_its_own_resource(api: TestClient) -> None:
+    assert api.options(f"{API}/profiles/export.csv").headers["allow"] == "GET, HEAD, OPTIONS"

@@ -150,11 +150,15 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     """Every method some route answers at ``path`` (a 405 from one route names only its own)."""
     from fastapi.routing import iter_route_contexts
 
+    matches = [route for route in iter_route_contexts(app.routes)
+               if getattr(route, "path_regex", None) is not None and route.methods
+               and route.path_regex.match(path)]
+    # A fixed path (``/profiles/export.csv``) is its own resource, not a value of
+    # ``/profiles/{profile_id}``.
+    fixed = [route for route in matches if "{" not in str(route.path)]
     methods: set[str] = set()
-    for route in iter_route_contexts(app.routes):
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and route.methods and regex.match(path):
-            methods |= set(route.methods)
+    for route in fixed or matches:
+        methods |= set(route.methods or ())
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods | {"OPTIONS"}) if methods else []
