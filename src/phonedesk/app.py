@@ -28,6 +28,7 @@ from phonedesk.auth.recovery_pages import router as recovery_pages_router
 from phonedesk.auth.token_use import TokenUseMiddleware
 from phonedesk.config import Settings, get_settings
 from phonedesk.db import Database
+from phonedesk.log_redaction import redacting_logs
 from phonedesk.outbox.worker import in_process_worker
 from phonedesk.scim import errors as scim_errors
 from phonedesk.scim.router import router as scim_router
@@ -39,6 +40,8 @@ log = logging.getLogger("phonedesk")
 # Each takes the app and returns an async context manager that runs while it serves.
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 DEFAULT_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (in_process_worker,)
+# Always on, whichever hooks a caller chooses: no secret in a log line.
+REQUIRED_LIFESPAN_HOOKS: tuple[LifespanHook, ...] = (redacting_logs,)
 
 
 @asynccontextmanager
@@ -82,7 +85,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.owns_database = owns
-    app.state.lifespan_hooks = list(lifespan_hooks)
+    app.state.lifespan_hooks = [*REQUIRED_LIFESPAN_HOOKS, *lifespan_hooks]
     errors.install(app)
     principals.install(app)
     api_docs.install(app, openapi_url="/api/v1/openapi.json")

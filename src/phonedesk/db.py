@@ -10,11 +10,12 @@ read and then deadlock on lock upgrade. Read-only work uses a plain deferred
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
+import anyio
+from anyio import to_thread
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,7 +94,9 @@ class Database:
         # lets writers run concurrently.
         self.lane = WriteLane() if self.sqlite else None
         self.write_wait_seconds = write_wait_seconds
-        self._lane_owner: int | None = None  # the thread that took the turn
+        # Writers waiting for their turn wait in threads of their own, never in the
+        # handler threads: the writer whose turn it is must always find one free.
+        self._waiters = anyio.CapacityLimiter(2000)
         write_bind = (
             engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.sqlite else engine
         )
@@ -109,19 +112,36 @@ class Database:
 
     @contextmanager
     def _turn(self) -> Iterator[None]:
-        """Wait for this process's write turn (SQLite), at most ``write_wait_seconds``."""
-        me = threading.get_ident()
-        if self.lane is None or self._lane_owner == me:
-            yield  # PostgreSQL, or a write nested in this thread's own turn
+        """Wait for this process's write turn (SQLite), at most ``write_wait_seconds``.
+
+        Not re-entrant by thread: a request's write session is opened in one pool
+        thread, which may serve another request's before this one closes.
+        """
+        if self.lane is None:
+            yield  # PostgreSQL runs writers concurrently
             return
         if not self.lane.acquire(self.write_wait_seconds):
             raise Busy("Many changes are being saved right now; try again in a moment.")
-        self._lane_owner = me
         try:
             yield
         finally:
-            # A request's session may close in another thread than it opened in.
-            self._lane_owner = None
+            self.lane.release()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """:meth:`_turn` for async code (a request's write session): the wait holds no
+        handler thread, and a client that leaves while waiting cannot strand the lane."""
+        if self.lane is None:
+            yield
+            return
+        with anyio.CancelScope(shield=True):
+            got = await to_thread.run_sync(self.lane.acquire, self.write_wait_seconds,
+                                           limiter=self._waiters)
+        if not got:
+            raise Busy("Many changes are being saved right now; try again in a moment.")
+        try:
+            yield
+        finally:
             self.lane.release()
 
     def read_session(self) -> Session:

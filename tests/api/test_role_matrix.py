@@ -63,7 +63,7 @@ SPECIAL: dict[tuple[str, str], str] = {
     ("POST", "/sign-out"): "public",
     ("POST", "/portal/sign-in"): "public",
     ("POST", "/portal/sign-out"): "public",
-    ("POST", "/password/setup/{token}"): "public",
+    ("POST", "/password/setup"): "public",
 }
 PREFIX_POLICIES = (("/api/v1/", "admin_api"), ("/scim/v2/", "scim"),
                    ("/admin/", "admin_page"), ("/portal/", "portal_page"))

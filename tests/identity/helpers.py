@@ -7,10 +7,12 @@ from sqlalchemy import select
 
 from phonedesk.db import Database
 from phonedesk.models import OutboxMessage
+from phonedesk.outbox import sealing
 from tests.conftest import AccountInfo
 from tests.outbox.support import create_password, link_path
 
 PA_PASSWORD = "primary admin passphrase"
+TEST_SECRET_KEY = "test-secret-key-not-for-production"  # the settings fixture's
 
 
 def latest_link(database: Database, to: str) -> str:
@@ -23,7 +25,7 @@ def latest_link(database: Database, to: str) -> str:
             .limit(1)
         )
     assert body is not None, f"no email queued for {to}"
-    return link_path(body)
+    return link_path(sealing.unseal(body, TEST_SECRET_KEY))
 
 
 def pa_with_password(web: TestClient, account: AccountInfo) -> str:

@@ -35,7 +35,7 @@ def test_link_works_once_and_the_password_then_signs_in(
     form = web.get(path, params={"step": "password"})
     assert 'type="password"' in form.text
     done = web.post(
-        path,
+        "/password/setup",
         data={
             "csrf_token": form_token(form.text),
             "password": PA_PASSWORD,
@@ -159,7 +159,7 @@ def test_password_rules_are_shown_next_to_the_field(
     path = link_path(account.setup_url)
     form = web.get(path, params={"step": "password"})
     r = web.post(
-        path,
+        "/password/setup",
         data={
             "csrf_token": form_token(form.text),
             "password": password,
@@ -187,7 +187,8 @@ def test_a_128_character_password_is_kept_whole(
 def test_setup_form_needs_its_csrf_token(web: TestClient, account: AccountInfo) -> None:
     path = link_path(account.setup_url)
     web.get(path, params={"step": "password"})
-    r = web.post(path, data={"password": PA_PASSWORD, "password_confirm": PA_PASSWORD})
+    r = web.post("/password/setup",
+                 data={"password": PA_PASSWORD, "password_confirm": PA_PASSWORD})
     assert r.status_code == 403
     assert web.get(path).status_code == 200  # not consumed
 

@@ -177,7 +177,7 @@ def create_password(client: TestClient, path: str, password: str) -> Any:
     if form.status_code != 200:
         return form
     return client.post(
-        path,
+        "/password/setup",  # the token travels in the cookie the link's GET set
         data={
             "csrf_token": form_token(form.text),
             "password": password,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
-from typing import Annotated, Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from phonedesk.api.deps import get_database
 from phonedesk.errors import PreconditionFailed
@@ -18,6 +20,20 @@ T = TypeVar("T")
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 Search = Annotated[str | None, Query(max_length=200, description="Search text")]
+
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+                        r"([Zz]|[+-]\d{2}:?\d{2})?")
+
+
+def _date_time_text(value: Any) -> Any:
+    """Only the documented format, an RFC 3339 / ISO 8601 date-time: not "0.5", which
+    pydantic would otherwise read as seconds since 1970."""
+    if isinstance(value, str) and not _DATE_TIME.fullmatch(value.strip()):
+        raise ValueError("must be a date-time such as 2026-11-20T09:30:00Z")
+    return value
+
+
+DateTimeQuery = Annotated[datetime, BeforeValidator(_date_time_text)]
 
 
 After = Annotated[str | None, Query(max_length=500, description=(

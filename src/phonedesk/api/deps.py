@@ -8,12 +8,13 @@ commit. Read requests get a session that never writes (on SQLite a deferred
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from phonedesk.config import Settings
 from phonedesk.db import Database
@@ -37,9 +38,20 @@ def read_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def write_session(request: Request) -> Iterator[Session]:
-    with get_database(request).transaction() as session:
-        yield session
+async def write_session(request: Request) -> AsyncIterator[Session]:
+    """The request's write unit of work, opened once it is this writer's turn (SQLite:
+    the process's writer lane, waited for without holding a handler thread)."""
+    database = get_database(request)
+    async with database.turn():
+        session = database.write_session()
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
 
 
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]

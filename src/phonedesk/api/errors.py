@@ -146,6 +146,34 @@ def render(request: Request, problem: Problem) -> Response:
     return render_json(request, problem)
 
 
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route answers at ``path`` (a 405 from one route names only its own)."""
+    from fastapi.routing import iter_route_contexts
+
+    matches = [route for route in iter_route_contexts(app.routes)
+               if getattr(route, "path_regex", None) is not None and route.methods
+               and route.path_regex.match(path)]
+    # A fixed path (``/profiles/export.csv``) is its own resource, not a value of
+    # ``/profiles/{profile_id}``.
+    fixed = [route for route in matches if "{" not in str(route.path)]
+    methods: set[str] = set()
+    for route in fixed or matches:
+        methods |= set(route.methods or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods | {"OPTIONS"}) if methods else []
+
+
+def method_not_allowed(request: Request) -> Response:
+    """OPTIONS answers what the address allows; any other unknown method is 405 with all of it."""
+    allow = ", ".join(allowed_methods(request.app, request.url.path))
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": allow})
+    return render(request, Problem(405, "method_not_allowed",
+                                   f"{request.method} is not allowed here; use {allow}.",
+                                   headers={"Allow": allow}))
+
+
 def problem_from_domain(exc: DomainError) -> Problem:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
     if isinstance(exc, Busy):
@@ -187,6 +215,16 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 405:
+            return method_not_allowed(request)
+        if exc.status_code == 400 and not request.url.path.startswith("/scim/"):
+            # A body that cannot be parsed (JSON not in UTF-8, broken multipart): malformed,
+            # the documented 422 like a body that is not JSON. SCIM keeps its own 400.
+            detail = str(exc.detail or "")
+            message = ("The request body could not be read: send JSON encoded as UTF-8."
+                       if detail == "There was an error parsing the body" else
+                       f"The request body could not be read: {detail}")
+            return render(request, Problem(422, "malformed_request", message))
         message = str(exc.detail) if exc.detail else "Error."
         if exc.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from phonedesk.api.common import Limit, Offset, Page, streamed_csv
+from phonedesk.api.common import DateTimeQuery, Limit, Offset, Page, streamed_csv
 from phonedesk.api.deps import ReadScope
 from phonedesk.audit import export, service
 from phonedesk.models import AuditEvent
@@ -43,8 +43,10 @@ def _filter(
     target_type: Filter = None,
     target_id: Filter = None,
     actor_id: Filter = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[DateTimeQuery | None, Query(
+        description="Events at or after this date-time (RFC 3339)")] = None,
+    until: Annotated[DateTimeQuery | None, Query(
+        description="Events before this date-time (RFC 3339)")] = None,
 ) -> service.AuditFilter:
     """The filter both the list and the export read from the same query parameters."""
     return service.AuditFilter(action=action, target_type=target_type, target_id=target_id,

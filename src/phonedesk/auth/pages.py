@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from phonedesk.api.deps import get_database, get_settings
-from phonedesk.auth import access, signin
+from phonedesk.auth import access, setup_cookie, signin
 from phonedesk.auth.addresses import client_address
 from phonedesk.auth.web import (
     SIGN_IN_PATHS,
@@ -301,7 +301,6 @@ def _setup_form(
         request,
         "auth/setup_form.html",
         {
-            "token": token,
             "username": info.profile.username,
             "first_name": info.profile.first_name,
             "account_name": info.account.name,
@@ -316,8 +315,15 @@ def _setup_form(
 
 
 @router.get("/password/setup/{token}")
-def setup_page(request: Request, token: str, step: str | None = None) -> Response:
+def setup_link(request: Request, token: str, step: str | None = None) -> Response:
+    """The emailed link: its token is traded for a cookie before anything else happens."""
+    return setup_cookie.trade(token, get_settings(request), step)
+
+
+@router.get("/password/setup")
+def setup_page(request: Request, step: str | None = None) -> Response:
     """First a confirmation (a link scanner's GET consumes nothing), then the form."""
+    token = setup_cookie.token_of(request)
     with get_database(request).reading() as db:
         try:
             info = signin.inspect_link(db, token)
@@ -329,7 +335,6 @@ def setup_page(request: Request, token: str, step: str | None = None) -> Respons
             request,
             "auth/setup_confirm.html",
             {
-                "token": token,
                 "username": info.profile.username,
                 "first_name": info.profile.first_name,
                 "account_name": info.account.name,
@@ -337,9 +342,10 @@ def setup_page(request: Request, token: str, step: str | None = None) -> Respons
         )
 
 
-@router.post("/password/setup/{token}")
-async def setup_submit(request: Request, token: str) -> Response:
+@router.post("/password/setup")
+async def setup_submit(request: Request) -> Response:
     fields = await _form(request)
+    token = setup_cookie.token_of(request)
     return await run_in_threadpool(_setup_submit_sync, request, token, fields)
 
 
@@ -383,7 +389,7 @@ def _setup_submit_sync(request: Request, token: str, fields: dict[str, str]) -> 
             return _setup_form(
                 request, link, token, status=422, errors={exc.field or "password": exc.message}
             )
-    return _render(
+    done = _render(
         request,
         "auth/setup_done.html",
         {
@@ -392,3 +398,4 @@ def _setup_submit_sync(request: Request, token: str, fields: dict[str, str]) -> 
             "admin_sign_in": SIGN_IN_PATHS[KIND_ADMIN] if is_admin else None,
         },
     )
+    return setup_cookie.forget(done, settings)

@@ -83,6 +83,10 @@ def lookup(db: Session, token: str, *, kind: str) -> ActiveSession | None:
     return ActiveSession(session=session, profile=profile, account=account)
 
 
+def touch_due(session: WebSession) -> bool:
+    return session.last_seen_at + TOUCH_INTERVAL <= utcnow()
+
+
 def touch(db: Session, session: WebSession) -> None:
     """Record activity, at most once per TOUCH_INTERVAL."""
     now = utcnow()

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from phonedesk.audit import service as audit
 from phonedesk.auth import passwords, sessions
-from phonedesk.auth.secrets import digest, new_secret
+from phonedesk.auth.secrets import digest
 from phonedesk.config import Settings
 from phonedesk.errors import DomainError, ValidationFailed
 from phonedesk.models import Account, Profile, SetupLink
 from phonedesk.models.base import utcnow
+from phonedesk.outbox import sealing
 from phonedesk.scope import Actor, Scope
 
 SETUP_PATH = "/password/setup/"
@@ -49,29 +50,44 @@ def void_links(scope: Scope, profile: Profile) -> None:
     )
 
 
-def issue_link(scope: Scope, profile: Profile) -> str:
-    """Create a new single-use link for ``profile`` and return its URL."""
+def _new_link(scope: Scope, profile: Profile) -> str:
+    """Create a new single-use link for ``profile``; return the nonce its token comes from.
+
+    Only the token's digest is stored; the token itself is derived from the nonce
+    and the secret key (:mod:`phonedesk.outbox.sealing`) whenever it is needed.
+    """
     void_links(scope, profile)
-    token = new_secret()
+    nonce = sealing.new_nonce()
     now = utcnow()
     scope.db.add(
         SetupLink(
             account_id=scope.account_id,
             profile_id=profile.id,
-            token_hash=digest(token),
+            token_hash=digest(sealing.token_for(scope.settings.secret_key, nonce)),
             created_at=now,
             expires_at=now + timedelta(hours=scope.settings.setup_link_ttl_hours),
         )
     )
-    return setup_url(scope.settings.base_url, token)
+    return nonce
+
+
+def issue_link(scope: Scope, profile: Profile) -> str:
+    """A new link's URL, to show once (the first administrator's, at the command line)."""
+    nonce = _new_link(scope, profile)
+    return setup_url(scope.settings.base_url, sealing.token_for(scope.settings.secret_key, nonce))
 
 
 def email_context(scope: Scope, profile: Profile) -> dict[str, Any]:
-    """Issue a link and return what every email carrying it says (R-V1, R-AD1)."""
+    """Issue a link and return what every email carrying it says (R-V1, R-AD1).
+
+    The link is sealed: the stored email holds a marker that the worker turns into
+    the token only when it sends, and removes from the copy it keeps.
+    """
+    sealed = setup_url(scope.settings.base_url, sealing.marker(_new_link(scope, profile)))
     return {
         "first_name": profile.first_name,
         "username": profile.username,
-        "setup_url": issue_link(scope, profile),
+        "setup_url": sealed,
         "link_ttl_hours": scope.settings.setup_link_ttl_hours,
     }
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from phonedesk.api.deps import ReadSession, SettingsDep, WriteSession
 from phonedesk.auth import access, sessions, signin
 from phonedesk.config import Settings
-from phonedesk.errors import PermissionDenied
+from phonedesk.db import Database
+from phonedesk.errors import Busy, PermissionDenied
 from phonedesk.models.web_session import KIND_ADMIN, KIND_PORTAL
 from phonedesk.scope import Actor, Scope
 
@@ -80,11 +81,14 @@ def current(request: Request, db: Session, kind: str) -> sessions.ActiveSession 
     """The request's live session that may use ``kind`` now, or None.
 
     A session made on the other sign-in page counts too (R-V2: one sign-in), so a
-    profile that may use both moves between them without signing in again.
+    profile that may use both moves between them without signing in again. A read
+    counts as activity for the idle sign-out (see :func:`_note_reading`).
     """
     for made_on, token in session_tokens(request, kind):
         active = sessions.lookup(db, token, kind=made_on)
         if active is not None and _allowed(db, kind, active):
+            if request.method in SAFE_METHODS and sessions.touch_due(active.session):
+                _note_reading(request, active)
             return active
     return None
 
@@ -92,6 +96,20 @@ def current(request: Request, db: Session, kind: str) -> sessions.ActiveSession 
 def may_switch(db: Session, active: sessions.ActiveSession, kind: str) -> bool:
     """Whether the signed-in profile may also use ``kind`` (for the header's link)."""
     return _allowed(db, kind, active)
+
+
+def _note_reading(request: Request, active: sessions.ActiveSession) -> None:
+    """Reading is activity too: the idle sign-out must not catch someone who only reads.
+
+    A read request's session cannot write, so the once-a-minute touch gets a short
+    transaction of its own; when writers are queued it is simply skipped this time.
+    """
+    database: Database = request.app.state.database
+    try:
+        with database.transaction() as db:
+            sessions.touch(db, active.session)
+    except Busy:
+        return
 
 
 async def check_csrf(request: Request, expected: str) -> None:

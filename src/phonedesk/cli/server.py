@@ -63,12 +63,16 @@ def serve(
     if count == 1:
         from phonedesk.app import create_app
 
-        uvicorn.run(create_app(s), host=host, port=port, proxy_headers=False, log_level="info")
+        # Keep-alive longer than a busy client's pause between requests: a connection the
+        # server closes just as the client reuses it is a reset the client sees.
+        uvicorn.run(create_app(s), host=host, port=port, proxy_headers=False, log_level="info",
+                    timeout_keep_alive=75)
         return
     # Each process builds its app from the same environment (PHONEDESK_* variables). A
     # process that is slow to import or busy serving is not dead: give it a minute.
     uvicorn.run("phonedesk.app:create_app", factory=True, workers=count, host=host, port=port,
-                proxy_headers=False, log_level="info", timeout_worker_healthcheck=60)
+                proxy_headers=False, log_level="info", timeout_worker_healthcheck=60,
+                timeout_keep_alive=75)
 
 
 def register(app: typer.Typer) -> None:

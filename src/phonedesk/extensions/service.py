@@ -247,7 +247,7 @@ def clean_populated(field: str, value: Any) -> str:
 def assign_profile(scope: Scope, number: str, profile_public_id: str) -> Extension:
     """Assign a profile (R-E2, R-E3) and email it about the extension (R-V1)."""
     extension = get_extension(scope, number)
-    profile = profiles.get_profile(scope, profile_public_id)
+    profile = profiles.get_profile(scope, profile_public_id, for_update=True)
     if not profile.is_active:
         raise Conflict(
             f"{profile.display_name} is disabled; only active profiles can be assigned. "

@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from phonedesk.db import Database
 from phonedesk.models import OutboxMessage
 from phonedesk.models.base import utcnow
 from phonedesk.models.outbox import EMAIL, FAILED, PENDING, SENT, SWITCH
+from phonedesk.outbox import sealing
 from phonedesk.outbox.smtp import DeliveryError, Outgoing, Transport, compose, transport_for
 from phonedesk.switch.rpc import SwitchTransport
 
@@ -150,7 +151,12 @@ class OutboxWorker:
             )
 
     def _sent(self, claimed: Claimed) -> None:
-        self._record(claimed, status=SENT, sent_at=utcnow(), last_error=None)
+        item, kept = claimed.item, {}
+        if sealing.is_sealed(item.body_text) or sealing.is_sealed(item.body_html):
+            # The copy that stays keeps no usable link (DESIGN §3 "Secrets").
+            kept = {"body_text": sealing.scrub(item.body_text or ""),
+                    "body_html": sealing.scrub(item.body_html or "")}
+        self._record(claimed, status=SENT, sent_at=utcnow(), last_error=None, **kept)
 
     def _failed(self, claimed: Claimed, error: DeliveryError) -> str:
         message = str(error)[:2000]
@@ -199,7 +205,7 @@ class OutboxWorker:
         """Deliver one claimed row and record the outcome: SENT, PENDING (retry) or FAILED."""
         item = claimed.item
         try:
-            self._sender(item.channel, senders, stack)(item)
+            self._sender(item.channel, senders, stack)(self._unsealed(item))
         except DeliveryError as error:
             return self._failed(claimed, error)
         except Exception as exc:
@@ -212,6 +218,14 @@ class OutboxWorker:
             return self._failed(claimed, DeliveryError(reason, permanent=True))
         self._sent(claimed)
         return SENT
+
+    def _unsealed(self, item: Outgoing) -> Outgoing:
+        """The email as it leaves: sealed setup links get their tokens now."""
+        if not (sealing.is_sealed(item.body_text) or sealing.is_sealed(item.body_html)):
+            return item
+        key = self.settings.secret_key
+        return replace(item, body_text=sealing.unseal(item.body_text or "", key),
+                       body_html=sealing.unseal(item.body_html or "", key))
 
     # --- the loop ---------------------------------------------------------------------
 

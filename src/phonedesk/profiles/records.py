@@ -22,15 +22,22 @@ from phonedesk.profiles import rules
 from phonedesk.scope import Scope
 
 
-def get_profile(scope: Scope, public_id: str) -> Profile:
-    """A live profile of this account, or NotFound (archived ones are gone, R-D4)."""
-    profile = scope.db.scalar(
-        select(Profile).where(
-            Profile.public_id == public_id,
-            Profile.account_id == scope.account_id,
-            Profile.is_live,
-        )
+def get_profile(scope: Scope, public_id: str, *, for_update: bool = False) -> Profile:
+    """A live profile of this account, or NotFound (archived ones are gone, R-D4).
+
+    ``for_update`` locks its row until commit (PostgreSQL; SQLite has one writer at a
+    time anyway): an assignment and a disable of the same profile then happen one
+    after the other, so no extension ends up on a disabled profile (R-D1, R-E2).
+    """
+    stmt = select(Profile).where(
+        Profile.public_id == public_id,
+        Profile.account_id == scope.account_id,
+        Profile.is_live,
     )
+    if for_update:
+        # Read the row as it is once locked, not as this session last saw it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    profile = scope.db.scalar(stmt)
     if profile is None:
         raise NotFound("No such user profile.", code="profile_not_found")
     return profile

@@ -280,7 +280,7 @@ def disable_profile(
     scope: Scope, public_id: str, *, expected_version: int | None = None
 ) -> Profile:
     """Offboard in one step (R-D1): no sign-in, no links, extensions to the PA."""
-    profile = get_profile(scope, public_id)
+    profile = get_profile(scope, public_id, for_update=True)
     check_version(profile, expected_version)
     if scope.account.primary_admin_id == profile.id:
         raise Conflict(
