@@ -4,7 +4,8 @@ An emailed setup link is requested once with its token in the path (it is then
 traded for a cookie, :mod:`phonedesk.auth.setup_cookie`); the server's access
 log would record that path. This filter, put on the access and error loggers
 while an app serves, rewrites ``/password/setup/<token>`` to
-``/password/setup/[redacted]`` in every record's message and arguments.
+``/password/setup/[redacted]`` in every record's message and arguments; the same for the
+mobile app's one-time provisioning link (``/provisioning/linphone/<token>.xml``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-_TOKEN_PATH = re.compile(r"(/password/setup/)[^\s/?#\"']+")
+# The emailed setup link and the mobile app's one-time provisioning link.
+_TOKEN_PATH = re.compile(r"(/password/setup/|/provisioning/linphone/)[^\s/?#\"']+")
 REDACTED = r"\1[redacted]"
 LOGGERS = ("uvicorn.access", "uvicorn.error", "phonedesk", "phonedesk.errors")
 
