@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from phonedesk.bulk.columns import EXTENSIONS_LABEL
@@ -33,6 +33,7 @@ from phonedesk.scope import Scope
 from phonedesk.switch.credentials import IssuedCredential
 
 _SPLIT = re.compile(r"[;,\s]+")
+_CHUNK = 5000  # ids per IN list (PostgreSQL takes at most 65,535 parameters)
 SETUP, EXISTING, NO_PORTAL = "assigned_setup", "assigned_existing_password", "assigned_no_portal"
 EMAIL_LABELS = {
     SETUP: "a link to create a password",
@@ -98,19 +99,33 @@ def _holder_names(db: Session, ids: set[int]) -> dict[int, str]:
         select(Profile.id, Profile.first_name, Profile.last_name).where(Profile.id.in_(ids)))}
 
 
+def _with_password(db: Session, ids: set[int]) -> set[int]:
+    """The profiles among ``ids`` that have a password, in chunks (bounded parameter lists)."""
+    found: set[int] = set()
+    listed = sorted(ids)
+    for start in range(0, len(listed), _CHUNK):
+        found.update(db.scalars(select(Profile.id).where(
+            Profile.id.in_(listed[start:start + _CHUNK]), Profile.password_hash.is_not(None))))
+    return found
+
+
 def _compute(db: Session, account_id: int, import_id: int) -> _Plan:
     exts = {n: (pid, vo) for n, pid, vo in db.execute(
         select(Extension.number, Extension.profile_id, Extension.virtual_office_enabled)
         .where(Extension.account_id == account_id))}
     holders = {pid for pid, _ in exts.values() if pid is not None}
-    rows = db.execute(
-        select(ImportRow.id, ImportRow.profile_id, ImportRow.extensions)
+    # Only rows that list numbers or whose profile holds some: a 100,000-row file with
+    # empty cells reads a handful of rows here.
+    holding = select(Extension.profile_id).where(Extension.account_id == account_id,
+                                                 Extension.profile_id.is_not(None))
+    found = db.execute(
+        select(ImportRow.id, ImportRow.profile_id, ImportRow.extensions, ImportRow.outcome)
         .where(ImportRow.import_id == import_id, ImportRow.extensions.is_not(None),
-               ImportRow.outcome != ERROR)
+               or_(ImportRow.extensions != "", ImportRow.profile_id.in_(holding)))
     ).all()
-    in_file = {pid: row_id for row_id, pid, _ in rows if pid is not None}
-    with_password = set(db.scalars(select(Profile.id).where(
-        Profile.id.in_(list(in_file)), Profile.password_hash.is_not(None)))) if in_file else set()
+    in_file = {pid for _, pid, _, _ in found if pid is not None}
+    rows = [(row_id, pid, cell) for row_id, pid, cell, outcome in found if outcome != ERROR]
+    with_password = _with_password(db, {pid for _, pid, cell in rows if pid and cell})
     plan = _Plan()
     held: dict[int, set[str]] = {pid: set() for pid in holders}
     for number, (pid, _) in exts.items():

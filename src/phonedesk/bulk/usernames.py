@@ -15,6 +15,7 @@ from phonedesk.profiles import fields, rules
 # A bit per field in ImportRow.changed_mask, in catalogue order (first_name = 1 …).
 FIELD_BITS = {key: 1 << i for i, key in enumerate(fields.KEYS)}
 _USERNAME_COLUMN = fields.USERNAME.label
+_CHUNK = 5000
 
 
 def username_conflicts(db: Session, import_id: int) -> list[tuple[int, int, str]]:
@@ -60,12 +61,11 @@ def mark_username_conflicts(units: Units, import_id: int) -> None:
         if not conflicts:
             return
         ids = [c[0] for c in conflicts]
-        current: dict[int, Any] = {
-            row_id: errors
-            for row_id, errors in db.execute(
-                select(ImportRow.id, ImportRow.errors).where(ImportRow.id.in_(ids))
-            )
-        }
+        current: dict[int, Any] = {}
+        for start in range(0, len(ids), _CHUNK):  # PostgreSQL takes 65,535 parameters at most
+            rows = db.execute(select(ImportRow.id, ImportRow.errors)
+                              .where(ImportRow.id.in_(ids[start:start + _CHUNK])))
+            current.update({row_id: errors for row_id, errors in rows})
     params = []
     for row_id, _number, username in conflicts:
         errors = list(current.get(row_id) or [])
