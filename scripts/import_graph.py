@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "src" / "phonedesk"
 BOUNDARY = {
     "api.router": "the /api/v1 composition root: mounts every domain's router",
+    "auth.secrets": "secret generation and key derivation, used wherever a secret is sealed",
     "auth.sessions": "the session store the profile lifecycle ends (R-D1)",
     "auth.setup_links": "the setup-link store the profile lifecycle issues and voids (R-V1, R-D1)",
     "extensions.population": "set-based holder rules over models only (R-E3, R-E4, R-D1)",

@@ -23,12 +23,12 @@ from phonedesk.models.search_keys import fill_profile
 
 LIVE = text("archived_at IS NULL")
 SORT_INDEXES = {
-    "ix_profiles_sort_last": ("account_id", "sort_last", "sort_first", "id"),
-    "ix_profiles_sort_first": ("account_id", "sort_first", "sort_last", "id"),
-    "ix_profiles_sort_email": ("account_id", "sort_email", "id"),
-    "ix_profiles_sort_username": ("account_id", "sort_username", "id"),
-    "ix_profiles_sort_status": ("account_id", "status", "id"),
-    "ix_profiles_sort_created": ("account_id", "created_at", "id"),
+    "ix_profiles_sort_last": ("account_id", "sort_last", "sort_first", "id", "archived_at"),
+    "ix_profiles_sort_first": ("account_id", "sort_first", "sort_last", "id", "archived_at"),
+    "ix_profiles_sort_email": ("account_id", "sort_email", "id", "archived_at"),
+    "ix_profiles_sort_username": ("account_id", "sort_username", "id", "archived_at"),
+    "ix_profiles_sort_status": ("account_id", "status", "id", "archived_at"),
+    "ix_profiles_sort_created": ("account_id", "created_at", "id", "archived_at"),
 }
 
 # Folded keys compare byte-wise on both databases ("C" on PostgreSQL, BINARY on SQLite).
@@ -49,7 +49,8 @@ class Profile(Base):
         Index("ix_profiles_account_email", "account_id", "email"),
         Index("ix_profiles_account_external_id", "account_id", "external_id"),
         # One index per sort key, led by the account, ending in the id (keyset pages), over
-        # live profiles only (what every list shows), so a deep offset walks the index alone.
+        # live profiles only (what every list shows); archived_at last makes each covering
+        # (SQLite still checks the partial predicate), so a deep offset walks the index alone.
         *(Index(name, *columns, sqlite_where=LIVE, postgresql_where=LIVE)
           for name, columns in SORT_INDEXES.items()),
         # Substring search on PostgreSQL; SQLite uses the FTS5 table profiles_fts.

@@ -9,13 +9,8 @@ flushes but never commits: the interface that called it owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
-
-from phonedesk import paging, search
 from phonedesk.audit import service as audit
 from phonedesk.auth import setup_links
 from phonedesk.errors import Conflict, ValidationFailed
@@ -24,8 +19,8 @@ from phonedesk.models import Account, Profile
 from phonedesk.models.base import new_public_id, utcnow
 from phonedesk.models.profile import ACTIVE, DISABLED
 from phonedesk.outbox import service as outbox
-from phonedesk.paging import Total
 from phonedesk.profiles import fields, rules
+from phonedesk.profiles.listing import SORTABLE, ProfileQuery, list_profiles, next_cursor
 
 # Callers reach these through this module as they always have; they live where
 # they belong (one stored profile in records, admin rights and the PA in roles).
@@ -53,6 +48,7 @@ from phonedesk.switch import softphones
 
 __all__ = [
     "ROLE_LABELS",
+    "SORTABLE",
     "ProfileQuery",
     "clean_fields",
     "create_profile",
@@ -87,77 +83,6 @@ def snapshot(account: Account, profile: Profile) -> dict[str, Any]:
     return data
 
 
-# --- reading -----------------------------------------------------------------
-
-
-SORTABLE = {
-    "last_name": (Profile.sort_last, Profile.sort_first),
-    "first_name": (Profile.sort_first, Profile.sort_last),
-    "email": (Profile.sort_email,),
-    "username": (Profile.sort_username,),
-    "status": (Profile.status,),
-    "created_at": (Profile.created_at,),
-}
-
-
-@dataclass(frozen=True)
-class ProfileQuery:
-    q: str | None = None
-    status: str | None = None
-    sort: str = "last_name"
-    descending: bool = False
-    limit: int = 50
-    offset: int = 0
-    after: str | None = None
-
-
-def _search(scope: Scope, q: str) -> ColumnElement[bool] | None:
-    """Name, full name, email or username (folded, indexed), or the exact Internal ID."""
-    return search.profile_matches(scope.db, q, or_public_id=True)
-
-
-def list_profiles(scope: Scope, query: ProfileQuery) -> tuple[list[Profile], Total]:
-    """A page of live profiles and how many match (bounded: see :mod:`phonedesk.paging`).
-
-    Ordered by the folded sort key then the id, which one index per sort key
-    serves; ``query.after`` (a cursor from :func:`next_cursor`) starts after a row.
-    """
-    if query.sort not in SORTABLE:
-        raise ValidationFailed(
-            f"Cannot sort by “{query.sort}”; use one of {', '.join(SORTABLE)}.", field="sort"
-        )
-    stmt = select(Profile).where(
-        Profile.account_id == scope.account_id, Profile.is_live
-    )
-    matches = _search(scope, query.q or "")
-    if matches is not None:
-        stmt = stmt.where(matches)
-    if query.status:
-        stmt = stmt.where(Profile.status == query.status)
-    total = paging.bounded_total(scope.db, stmt, offset=query.offset, limit=query.limit)
-    columns = [*SORTABLE[query.sort], Profile.id]
-    if query.after:
-        kinds = [datetime if c is Profile.created_at else (int if c is Profile.id else str)
-                 for c in columns]
-        values = paging.decode_cursor(query.after, query.sort, query.descending, kinds)
-        stmt = stmt.where(paging.after(columns, values, query.descending))
-    terms = columns if matches is None else search.ordered_for_search(columns)
-    order: list[Any] = [c.desc() if query.descending else c.asc() for c in terms]
-    # The page's ids first (an index-only walk of the live-profiles index for a deep
-    # offset), then only those rows.
-    page = (stmt.with_only_columns(Profile.id).order_by(*order).limit(query.limit)
-            .offset(query.offset).subquery())
-    rows = scope.db.scalars(select(Profile).join(page, page.c.id == Profile.id).order_by(*order))
-    return list(rows), total
-
-
-def next_cursor(query: ProfileQuery, rows: list[Profile]) -> str | None:
-    """The "after" cursor of the page following ``rows`` (None when it was the last)."""
-    if len(rows) < query.limit or not rows:
-        return None
-    last = rows[-1]
-    values = [getattr(last, c.key) for c in SORTABLE[query.sort]] + [last.id]
-    return paging.encode_cursor(query.sort, query.descending, values)
 
 
 # --- changing ----------------------------------------------------------------

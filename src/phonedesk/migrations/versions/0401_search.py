@@ -19,12 +19,12 @@ depends_on = None
 
 PROFILE_KEYS = ("search_text", "sort_first", "sort_last", "sort_email", "sort_username")
 SORT_INDEXES = {
-    "ix_profiles_sort_last": ["account_id", "sort_last", "sort_first", "id"],
-    "ix_profiles_sort_first": ["account_id", "sort_first", "sort_last", "id"],
-    "ix_profiles_sort_email": ["account_id", "sort_email", "id"],
-    "ix_profiles_sort_username": ["account_id", "sort_username", "id"],
-    "ix_profiles_sort_status": ["account_id", "status", "id"],
-    "ix_profiles_sort_created": ["account_id", "created_at", "id"],
+    "ix_profiles_sort_last": ["account_id", "sort_last", "sort_first", "id", "archived_at"],
+    "ix_profiles_sort_first": ["account_id", "sort_first", "sort_last", "id", "archived_at"],
+    "ix_profiles_sort_email": ["account_id", "sort_email", "id", "archived_at"],
+    "ix_profiles_sort_username": ["account_id", "sort_username", "id", "archived_at"],
+    "ix_profiles_sort_status": ["account_id", "status", "id", "archived_at"],
+    "ix_profiles_sort_created": ["account_id", "created_at", "id", "archived_at"],
 }
 # SQLite: an external-content FTS5 table with the trigram tokenizer, kept by triggers.
 SQLITE_FTS = [
