@@ -37,18 +37,19 @@ POLICIES: dict[str, dict[str, int | str]] = {
     # R-AC2 as amended: the PA alone (an API token is any administrator's to make).
     "pa_api": {"pa": LET_THROUGH, "administrator": 403, "api_token": 403,
                "read_only": 403, "portal_user": 401, "scim_token": 401},
-    # The SIP domain: the PA among people; the operator's token too.
+    # Account settings and the SIP domain: the PA among people; the operator's token too.
     "pa_or_token_api": {"pa": LET_THROUGH, "administrator": 403, "api_token": LET_THROUGH,
                         "read_only": 403, "portal_user": 401, "scim_token": 401},
-    "portal_api": {"portal_user": LET_THROUGH, "pa": 401, "administrator": 401,
-                   "read_only": 401, "api_token": 401, "scim_token": 401},
+    # R-V2: admin rights open Virtual Office too, and one sign-in serves both sides.
+    "portal_api": {"portal_user": LET_THROUGH, "pa": LET_THROUGH, "administrator": LET_THROUGH,
+                   "read_only": LET_THROUGH, "api_token": 401, "scim_token": 401},
     "scim": {"scim_token": LET_THROUGH, "pa": 401, "administrator": 401, "read_only": 401,
              "portal_user": 401, "api_token": 401},
     "admin_page": {"pa": LET_THROUGH, "administrator": LET_THROUGH, "read_only": 403,
                    "portal_user": ADMIN_SIGN_IN, "api_token": ADMIN_SIGN_IN,
                    "scim_token": ADMIN_SIGN_IN},
-    "portal_page": {"portal_user": LET_THROUGH, "pa": PORTAL_SIGN_IN,
-                    "administrator": PORTAL_SIGN_IN, "read_only": PORTAL_SIGN_IN,
+    "portal_page": {"portal_user": LET_THROUGH, "pa": LET_THROUGH,
+                    "administrator": LET_THROUGH, "read_only": LET_THROUGH,
                     "api_token": PORTAL_SIGN_IN, "scim_token": PORTAL_SIGN_IN},
 }
 # Signing in and out and creating a password need no prior credential (they check
@@ -58,12 +59,14 @@ PUBLIC = "public"
 SPECIAL: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/primary-administrator"): "pa_api",
     ("PUT", "/api/v1/settings/sip"): "pa_or_token_api",
+    ("PATCH", "/api/v1/settings/account"): "pa_or_token_api",
     ("DELETE", "/api/v1/portal/messages/{message_id}"): "portal_api",
     ("POST", "/sign-in"): "public",
     ("POST", "/sign-out"): "public",
     ("POST", "/portal/sign-in"): "public",
     ("POST", "/portal/sign-out"): "public",
     ("POST", "/password/setup"): "public",
+    ("POST", "/password/forgot"): "public",
 }
 PREFIX_POLICIES = (("/api/v1/", "admin_api"), ("/scim/v2/", "scim"),
                    ("/admin/", "admin_page"), ("/portal/", "portal_page"))

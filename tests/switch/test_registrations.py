@@ -129,7 +129,6 @@ def test_switch_unreachable_in_words(api: TestClient, client: TestClient, databa
     for number in ("201", "202", "203"):
         api.post(f"{API}/extensions", json={"number": number})
     kamailio.delay = 2.0
-    started = time.monotonic()
     body = api.get(f"{API}/extensions/201/registrations").json()
     assert (body["switch"], body["desk_phone_registered"], body["registrations"]) == (
         "unreachable", None, [])
@@ -143,7 +142,6 @@ def test_switch_unreachable_in_words(api: TestClient, client: TestClient, databa
     assert kamailio.calls == 1
     edit = client.get("/admin/extensions/201")
     assert edit.status_code == 200 and "The switch is unreachable" in edit.text
-    assert time.monotonic() - started < 4
     kamailio.shutdown()  # nothing listening at all: refused at once
     kamailio.server_close()
     assert "The switch is unreachable" in client.get("/admin/extensions").text

@@ -320,6 +320,16 @@ def _simple(template: str) -> Callable[[Event, Names], list[str]]:
     return phrase
 
 
+def _softphone(template: str) -> Callable[[Event, Names], list[str]]:
+    """The mobile app's credential (R-SW3): for whom it was made, or why it ended."""
+    def phrase(event: Event, names: Names) -> list[str]:
+        detail = event.detail or {}
+        for_whom = f" for {detail['for']}" if detail.get("for") else ""
+        why = f" ({detail['reason']})" if detail.get("reason") else ""
+        return [template.format(number=_number(event), for_whom=for_whom, why=why)]
+    return phrase
+
+
 PHRASES: dict[str, Callable[[Event, Names], list[str]]] = {
     "profile.created": _profile_created,
     "profile.updated": _profile_updated,
@@ -347,6 +357,10 @@ PHRASES: dict[str, Callable[[Event, Names], list[str]]] = {
     "extension.deleted": _simple("Extension {number} was deleted"),
     "extension.sip_password_created": _simple("A desk phone SIP password was made for {number}"),
     "extension.sip_password_reset": _simple("The desk phone SIP password of {number} was reset"),
+    "extension.softphone_created": _softphone("The mobile app was set up on {number}{for_whom}"),
+    "extension.softphone_replaced": _softphone(
+        "The mobile app was set up again on {number}{for_whom}; the previous one stopped working"),
+    "extension.softphone_revoked": _softphone("The mobile app on {number} stopped working{why}"),
     "message.voicemail_received": _message,
     "message.fax_received": _message,
     "message.deleted": _message_deleted,
