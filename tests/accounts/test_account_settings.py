@@ -53,6 +53,15 @@ def test_bad_input_changes_nothing(api: TestClient, body: dict[str, Any]) -> Non
     assert api.get("/api/v1/settings/account").json() == before
 
 
+def test_every_bad_value_is_reported_at_once(api: TestClient) -> None:
+    """Issue quality bar: a form flags every bad field together, not only the first."""
+    r = api.patch("/api/v1/settings/account",
+                  json={"name": "", "time_zone": "Mars/Olympus", "sip_domain": "not a domain!"})
+    assert r.status_code == 422, r.text
+    fields = [e["field"] for e in r.json()["error"]["detail"]["errors"]]
+    assert sorted(fields) == ["domain", "name", "time_zone"]
+
+
 def test_another_accounts_name_is_refused(api: TestClient, unit: Any, database: Database,
                                           settings: Any) -> None:
     from tests.conftest import make_account

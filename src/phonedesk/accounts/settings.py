@@ -7,14 +7,16 @@ anything changes, so a bad time zone never half-applies a new name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
 from phonedesk.audit import service as audit
-from phonedesk.errors import Conflict, PermissionDenied, ValidationFailed
+from phonedesk.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, raise_all
 from phonedesk.models import Account, Profile
 from phonedesk.scope import Scope
 from phonedesk.switch import domains
@@ -80,13 +82,28 @@ def _check_primary(scope: Scope) -> None:
                                code="primary_admin_only")
 
 
+def _checked(found: list[DomainError], clean: Callable[..., str], *args: Any) -> str | None:
+    """``clean(*args)``, or None with its error added to ``found``."""
+    try:
+        return clean(*args)
+    except DomainError as error:
+        found.append(error)
+        return None
+
+
 def update_settings(scope: Scope, *, name: str | None = None, time_zone: str | None = None,
                     sip_domain: str | None = None) -> AccountSettings:
     """Change what is given (``None`` keeps it); audited as one event, the domain as its own."""
     _check_primary(scope)
     account = scope.account
-    new_name = _clean_name(scope, name) if name is not None else account.name
-    new_zone = clean_time_zone(time_zone) if time_zone is not None else account.time_zone
+    found: list[DomainError] = []  # every bad value is reported at once, for the form
+    new_name = account.name if name is None else _checked(found, _clean_name, scope, name)
+    new_zone = (account.time_zone if time_zone is None
+                else _checked(found, clean_time_zone, time_zone))
+    if sip_domain is not None:
+        _checked(found, domains.clean_domain, sip_domain)
+    raise_all(found)
+    assert new_name is not None and new_zone is not None
     before = {"name": account.name, "time_zone": account.time_zone}
     after = {"name": new_name, "time_zone": new_zone}
     if sip_domain is not None:
