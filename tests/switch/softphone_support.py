@@ -18,7 +18,7 @@ from tests.identity.helpers import latest_link
 from tests.outbox.support import create_password, form_token, sign_in
 
 PORTAL_PASSWORD = "a long portal passphrase 7"
-_QR = re.compile(r'id="provisioning-qr" src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+_QR = re.compile(r'id="provisioning-qr"[^>]*? src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 _SHOWN = re.compile(r'id="sip-password" type="text" readonly value="([a-z0-9]{20})"')
 _NS = "{http://www.linphone.org/xsds/lpconfig.xsd}"
 
