@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phonedesk.audit import service as audit
-from phonedesk.auth import access, setup_links, throttle
+from phonedesk.auth import access, setup_links, signin, throttle
 from phonedesk.config import Settings
 from phonedesk.models import Account, Profile
 from phonedesk.models.base import utcnow
@@ -48,14 +47,7 @@ def _keys(username: str, client_address: str | None) -> list[throttle.Key]:
 def _eligible(db: Session, username: str) -> tuple[Profile, Account] | None:
     """The live, active profile of that username that may use a sign-in page once it has
     a password: admin rights, or a Virtual-Office extension (R-V2)."""
-    text = username.strip()
-    if not text or len(text) > 200:
-        return None
-    row = db.execute(
-        select(Profile, Account)
-        .join(Account, Account.id == Profile.account_id)
-        .where(Profile.username_key == rules.username_key(text), Profile.is_live)
-    ).first()
+    row = signin.find_profile(db, username)
     if row is None:
         return None
     profile, account = row

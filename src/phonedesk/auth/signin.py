@@ -71,7 +71,9 @@ class SignInOutcome:
     profile: Profile | None = None
 
 
-def _find_profile(db: Session, username: str) -> tuple[Profile, Account] | None:
+def find_profile(db: Session, username: str) -> tuple[Profile, Account] | None:
+    """The live profile signing in with ``username`` and its account (sign-in and
+    Forgot password look people up the same way)."""
     text = username.strip()
     if not text or len(text) > 200:
         return None
@@ -130,7 +132,7 @@ def check_password(
     """Verify without writing anything (no counters, no audit: :func:`sign_in` does that)."""
     if throttle.seconds_blocked(db, throttle.keys_for(username, client_address), utcnow()):
         return PasswordCheck(username=username, verified_hash=None, matches=False, blocked=True)
-    found = _find_profile(db, username)
+    found = find_profile(db, username)
     stored = found[0].password_hash if found else None
     return PasswordCheck(
         username=username,
@@ -211,7 +213,7 @@ def sign_in(
         )
     attempt = _Attempt(db=db, settings=settings, kind=kind, client_address=client_address,
                        keys=throttle.keys_for(username, client_address))
-    found = _find_profile(db, username)
+    found = find_profile(db, username)
     wait = throttle.seconds_blocked(db, attempt.keys, utcnow())
     if wait or check.blocked:
         return _throttled(attempt, found, wait)

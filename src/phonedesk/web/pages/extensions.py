@@ -25,11 +25,11 @@ from phonedesk.profiles import service as profiles
 from phonedesk.web import once
 from phonedesk.web.pages.common import FormErrors, attempt, paged, redirect, render
 from phonedesk.web.pages.phone_system import phone_panel, phone_statuses
+from phonedesk.web.pages.phone_system import profile_choices as choices_for
 
 router = APIRouter(prefix="/admin/extensions")
 
 PAGE_SIZE = 25
-CHOICES = 8
 FieldText = Annotated[str, Form(max_length=1000)]
 LABELS = service.FIELD_LABELS
 
@@ -90,14 +90,7 @@ def profile_choices(request: Request, number: str, web: AdminPage,
                     q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     """Active profiles matching the search, as radio buttons for the chooser."""
     service.get_extension(web.scope, number)
-    found: list[Profile] = []
-    total = 0
-    if q and q.strip():
-        found, total = profiles.list_profiles(
-            web.scope, profiles.ProfileQuery(q=q, status="active", limit=CHOICES))
-    # Say how many more match instead of stopping silently at CHOICES.
-    return render(request, web, "admin/_profile_choices.html", found=found, q=q or "",
-                  more=max(0, total - len(found)))
+    return choices_for(request, web, q)
 
 
 @router.post("/{number}")

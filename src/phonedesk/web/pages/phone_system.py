@@ -75,12 +75,17 @@ def new_extension_page(request: Request, web: AdminPage) -> Response:
 @router.get("/extensions/new/profile-choices")
 def new_extension_choices(request: Request, web: AdminPage,
                           q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    return profile_choices(request, web, q)
+
+
+def profile_choices(request: Request, web: WebContext, q: str | None) -> Response:
+    """Active profiles matching the search, as radio buttons for the chooser (Add and
+    Edit Extension), saying how many more match instead of stopping silently at CHOICES."""
     found: list[Profile] = []
     total = 0
     if q and q.strip():
         found, total = profiles.list_profiles(
             web.scope, profiles.ProfileQuery(q=q, status="active", limit=CHOICES))
-    # Say how many more match instead of stopping silently at CHOICES.
     return render(request, web, "admin/_profile_choices.html", found=found, q=q or "",
                   more=max(0, total - len(found)))
 
